@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A counting semaphore.
+
+use kernel::prelude::pin_data;
+use kernel::init::PinInit;
+
+use super::waitqueue::{lock_class, LockClass, WaitQueue};
+use super::{Timeout, WaitError};
+
+static CLASS: LockClass = lock_class!("luasync_semaphore");
+
+/// Why [`Semaphore::up`] failed; the count is unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpError {
+    /// `up(0)`: a release must release something.
+    Zero,
+    /// The count would pass [`Semaphore::MAX_COUNT`].
+    Overflow,
+}
+
+/// A counting semaphore. `up(n)` wakes up to `n` waiters; a waiter that times out or is
+/// interrupted never consumes a count.
+#[pin_data]
+pub struct Semaphore {
+    #[pin]
+    queue: WaitQueue<u32>,
+}
+
+impl Semaphore {
+    /// The largest count a semaphore can hold (`INT_MAX`, so it fits a Lua integer and a C
+    /// `int` alike).
+    pub const MAX_COUNT: u32 = i32::MAX as u32;
+
+    /// An initialiser for a semaphore holding `count`, clamped to [`Semaphore::MAX_COUNT`].
+    pub fn new(count: u32) -> impl PinInit<Self> {
+        kernel::pin_init!(Self {
+            queue <- WaitQueue::new(count.min(Self::MAX_COUNT), &CLASS),
+        })
+    }
+
+    /// Initialises a semaphore in place, holding `count` clamped to [`Semaphore::MAX_COUNT`].
+    ///
+    /// # Safety
+    ///
+    /// `slot` must be valid for writes and aligned for `Self`, and the semaphore must not
+    /// move until it is dropped with `ptr::drop_in_place`.
+    pub unsafe fn init_at(slot: *mut Self, count: u32) {
+        // SAFETY: the caller's guarantees are those of `init_in_place`.
+        unsafe { super::init_in_place(slot, Self::new(count)) }
+    }
+
+    /// Takes one count, sleeping at most `timeout` while there is none.
+    pub fn down(&self, timeout: Timeout) -> Result<(), WaitError> {
+        self.queue.lock().wait_until(timeout, take)
+    }
+
+    /// Takes one count if there is one, without sleeping.
+    pub fn try_down(&self) -> bool {
+        self.queue.with(take)
+    }
+
+    /// Adds `n` counts and wakes up to `n` waiters. Never sleeps.
+    pub fn up(&self, n: u32) -> Result<(), UpError> {
+        if n == 0 {
+            return Err(UpError::Zero);
+        }
+        let mut count = self.queue.lock();
+        match count.checked_add(n) {
+            Some(sum) if sum <= Self::MAX_COUNT => {
+                *count = sum;
+                count.wake(Some(n));
+                Ok(())
+            }
+            _ => Err(UpError::Overflow),
+        }
+    }
+
+    /// The current count.
+    pub fn count(&self) -> u32 {
+        self.queue.with(|count| *count)
+    }
+}
+
+/// Consumes one count if there is one.
+fn take(count: &mut u32) -> bool {
+    match count.checked_sub(1) {
+        Some(left) => {
+            *count = left;
+            true
+        }
+        None => false,
+    }
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Non-inline wrappers of the static inline kernel helpers that rust/sync/
+ * needs and that the 6.12 Rust bindings do not reach. Each one does exactly
+ * what its body says; rust/sync/waitqueue.rs states when it may be called.
+ */
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+unsigned long luasync_wq_lock(struct wait_queue_head *wq);
+void luasync_wq_unlock(struct wait_queue_head *wq, unsigned long flags);
+void luasync_wq_enqueue(struct wait_queue_head *wq, struct wait_queue_entry *entry);
+void luasync_wq_dequeue(struct wait_queue_head *wq, struct wait_queue_entry *entry);
+void luasync_wq_wake_locked(struct wait_queue_head *wq, int nr);
+void luasync_set_current_interruptible(void);
+void luasync_set_current_running(void);
+bool luasync_current_should_abort(void);
+
+unsigned long luasync_wq_lock(struct wait_queue_head *wq)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&wq->lock, flags);
+	return flags;
+}
+
+void luasync_wq_unlock(struct wait_queue_head *wq, unsigned long flags)
+{
+	spin_unlock_irqrestore(&wq->lock, flags);
+}
+
+/* Queues the current task at the tail, as an exclusive waiter that stays queued when woken. */
+void luasync_wq_enqueue(struct wait_queue_head *wq, struct wait_queue_entry *entry)
+{
+	init_waitqueue_entry(entry, current);
+	entry->flags |= WQ_FLAG_EXCLUSIVE;
+	__add_wait_queue_entry_tail(wq, entry);
+}
+
+void luasync_wq_dequeue(struct wait_queue_head *wq, struct wait_queue_entry *entry)
+{
+	__remove_wait_queue(wq, entry);
+}
+
+/* Wakes up to @nr exclusive waiters, all of them when @nr is 0. */
+void luasync_wq_wake_locked(struct wait_queue_head *wq, int nr)
+{
+	__wake_up_locked(wq, TASK_NORMAL, nr);
+}
+
+void luasync_set_current_interruptible(void)
+{
+	set_current_state(TASK_INTERRUPTIBLE);
+}
+
+void luasync_set_current_running(void)
+{
+	__set_current_state(TASK_RUNNING);
+}
+
+/*
+ * A wait ends with "interrupted" when a signal is pending or when the caller
+ * is a kernel thread that kthread_stop() asked to stop. (On 6.12 kthread_stop()
+ * also sets TIF_NOTIFY_SIGNAL; the explicit test does not rely on that.)
+ */
+bool luasync_current_should_abort(void)
+{
+	if (signal_pending(current))
+		return true;
+	return (current->flags & PF_KTHREAD) && kthread_should_stop();
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A wait queue whose spinlock also guards the state of the primitive built on it.
+//!
+//! Every primitive in this module is a [`WaitQueue`] around its own small state: the
+//! queue's spinlock (taken with interrupts saved, so the non-sleeping operations work in
+//! any context) protects both the state and the list of waiters. A waiter re-checks its
+//! condition under that lock after every wake-up and leaves the queue under the same lock
+//! hold in which it finds the condition false, so:
+//!
+//! - a waker that changed the state and woke a waiter cannot lose that wake-up: either the
+//!   waiter sees the change when it re-takes the lock, or it had already left the queue
+//!   and the wake-up went to the next waiter;
+//! - a waiter that times out or is interrupted only gives up when the condition is false,
+//!   so it never swallows a count, a completion or a lock handoff meant for another.
+
+use kernel::prelude::pin_data;
+use core::{cell::UnsafeCell, marker::PhantomData, ops::Deref, ops::DerefMut};
+use kernel::{bindings, init::PinInit, pin_init, str::CStr, sync::LockClassKey, types::Opaque};
+
+use super::{Timeout, WaitError};
+
+extern "C" {
+    fn luasync_wq_lock(wq: *mut bindings::wait_queue_head) -> kernel::ffi::c_ulong;
+    fn luasync_wq_unlock(wq: *mut bindings::wait_queue_head, flags: kernel::ffi::c_ulong);
+    fn luasync_wq_enqueue(wq: *mut bindings::wait_queue_head, entry: *mut bindings::wait_queue_entry);
+    fn luasync_wq_dequeue(wq: *mut bindings::wait_queue_head, entry: *mut bindings::wait_queue_entry);
+    fn luasync_wq_wake_locked(wq: *mut bindings::wait_queue_head, nr: kernel::ffi::c_int);
+    fn luasync_set_current_interruptible();
+    fn luasync_set_current_running();
+    fn luasync_current_should_abort() -> bool;
+}
+
+/// The lockdep name and class of the queues of one kind of primitive.
+pub(crate) struct LockClass {
+    name: &'static CStr,
+    key: &'static LockClassKey,
+}
+
+impl LockClass {
+    /// One lockdep class per kind of primitive: all completions share one, and so on.
+    pub(crate) const fn new(name: &'static CStr, key: &'static LockClassKey) -> Self {
+        Self { name, key }
+    }
+
+    fn key_ptr(&self) -> *mut bindings::lock_class_key {
+        // `LockClassKey` is `#[repr(transparent)]` over `Opaque<lock_class_key>`, itself
+        // `#[repr(transparent)]` over the C struct, so the pointers are the same.
+        core::ptr::from_ref(self.key).cast::<bindings::lock_class_key>().cast_mut()
+    }
+}
+
+/// Declares the lockdep class of a kind of primitive.
+macro_rules! lock_class {
+    ($name:literal) => {
+        $crate::sync::waitqueue::LockClass::new(kernel::c_str!($name), kernel::static_lock_class!())
+    };
+}
+pub(crate) use lock_class;
+
+/// A `struct wait_queue_head` together with the state its spinlock protects.
+#[pin_data]
+pub(crate) struct WaitQueue<T> {
+    #[pin]
+    head: Opaque<bindings::wait_queue_head>,
+    state: UnsafeCell<T>,
+}
+
+// SAFETY: the state is only reached through a `Guard`, which holds the queue's spinlock;
+// the queue itself is a kernel object usable from any thread. `T: Send` because the state
+// is handed from one thread to another through the lock.
+unsafe impl<T: Send> Send for WaitQueue<T> {}
+// SAFETY: as above, all shared access to the state is serialised by the spinlock.
+unsafe impl<T: Send> Sync for WaitQueue<T> {}
+
+impl<T> WaitQueue<T> {
+    /// Initialises an empty queue holding `state`, in the lockdep class `class`.
+    pub(crate) fn new(state: T, class: &'static LockClass) -> impl PinInit<Self> {
+        let name = class.name;
+        let key = class.key_ptr();
+        pin_init!(Self {
+            // SAFETY: `slot` is valid for writes while the closure runs; `name` and `key` are
+            // statics, so they outlive the queue as `__init_waitqueue_head` requires.
+            head <- Opaque::ffi_init(|slot| unsafe {
+                bindings::__init_waitqueue_head(slot, name.as_char_ptr(), key)
+            }),
+            state: UnsafeCell::new(state),
+        })
+    }
+
+    /// Takes the queue's spinlock with interrupts saved. Never sleeps.
+    pub(crate) fn lock(&self) -> Guard<'_, T> {
+        // SAFETY: `head` was initialised by `new` and is pinned with `self`.
+        let flags = unsafe { luasync_wq_lock(self.head.get()) };
+        Guard {
+            queue: self,
+            flags,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Locks, then applies `f` to the state.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let mut guard = self.lock();
+        f(&mut guard)
+    }
+}
+
+/// The queue's spinlock, held; it is released when the guard is dropped.
+pub(crate) struct Guard<'a, T> {
+    queue: &'a WaitQueue<T>,
+    flags: kernel::ffi::c_ulong,
+    /// The saved interrupt flags belong to this CPU: the guard must stay on this thread.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<T> Guard<'_, T> {
+    /// Wakes up to `nr` exclusive waiters; all of them when `nr` is `None`.
+    pub(crate) fn wake(&self, nr: Option<u32>) {
+        let nr = match nr {
+            // 0 means "all" to the kernel, so a count is clamped to at least one.
+            Some(n) => kernel::ffi::c_int::try_from(n.max(1)).unwrap_or(kernel::ffi::c_int::MAX),
+            None => 0,
+        };
+        // SAFETY: the guard holds the queue's lock, as `__wake_up_locked` requires.
+        unsafe { luasync_wq_wake_locked(self.queue.head.get(), nr) };
+    }
+
+    /// Sleeps until `take` succeeds on the state, the timeout passes, or the caller is
+    /// interrupted (a signal is pending, or it is a kernel thread asked to stop).
+    ///
+    /// `take` runs under the lock, first before any sleep and then after every wake-up; it
+    /// either consumes what the caller waits for and returns `true`, or changes nothing.
+    /// A success found after the deadline is still a success.
+    pub(crate) fn wait_until(
+        &mut self,
+        timeout: Timeout,
+        mut take: impl FnMut(&mut T) -> bool,
+    ) -> Result<(), WaitError> {
+        if take(&mut **self) {
+            return Ok(());
+        }
+        let mut remaining = timeout.to_jiffies();
+        if remaining == 0 {
+            return Err(WaitError::Timeout);
+        }
+        let head = self.queue.head.get();
+        let entry = Opaque::<bindings::wait_queue_entry>::uninit();
+        // SAFETY: the lock is held; `entry` lives on this stack frame, is not moved, and is
+        // removed from the queue below, under the lock, before the frame ends.
+        unsafe { luasync_wq_enqueue(head, entry.get()) };
+        let result = loop {
+            // Set the state before letting the lock go, so that a wake-up that comes after
+            // the unlock makes `schedule_timeout` return instead of being lost.
+            // SAFETY: only changes the state of the current task.
+            unsafe { luasync_set_current_interruptible() };
+            // SAFETY: only reads the current task's flags.
+            if unsafe { luasync_current_should_abort() } {
+                break Err(WaitError::Interrupted);
+            }
+            // SAFETY: the guard holds the lock with these flags; it is re-taken just below,
+            // before anything reads the state again.
+            unsafe { luasync_wq_unlock(head, self.flags) };
+            // SAFETY: no spinlock is held and the task state is set; `remaining` is positive.
+            remaining = unsafe { bindings::schedule_timeout(remaining) };
+            // SAFETY: as in `WaitQueue::lock`; the new flags replace the released ones.
+            self.flags = unsafe { luasync_wq_lock(head) };
+            if take(&mut **self) {
+                break Ok(());
+            }
+            if remaining <= 0 {
+                break Err(WaitError::Timeout);
+            }
+        };
+        // SAFETY: the lock is held and `entry` is on the queue since `luasync_wq_enqueue`.
+        unsafe {
+            luasync_wq_dequeue(head, entry.get());
+            luasync_set_current_running();
+        }
+        result
+    }
+}
+
+impl<T> Deref for Guard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds the lock that serialises every access to the state.
+        unsafe { &*self.queue.state.get() }
+    }
+}
+
+impl<T> DerefMut for Guard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard holds the lock, and `&mut self` makes this the only reference.
+        unsafe { &mut *self.queue.state.get() }
+    }
+}
+
+impl<T> Drop for Guard<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: the guard holds the lock, taken with these flags.
+        unsafe { luasync_wq_unlock(self.queue.head.get(), self.flags) };
+    }
+}

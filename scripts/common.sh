@@ -1,0 +1,26 @@
+# Shared settings for the scripts; sourced, never run.
+# shellcheck shell=bash
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+JOBS=${JOBS:-$(nproc)}
+BINDGEN_VERSION=0.73.2
+LLVM_VERSION=19
+export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-$LLVM_VERSION/lib}
+export PATH="$HOME/.cargo/bin:$PATH"
+
+die() { echo "luasync: $*" >&2; exit 1; }
+say() { echo "luasync: $*" >&2; }
+
+# The kernel make variables for a flavour: "plain" is built with GCC, as
+# distribution kernels are; "debug" with clang (6.12 allows KASAN with Rust
+# only when the kernel is built with clang); LLVM=1 asks for clang everywhere.
+kernel_llvm_flag() {
+    local flavour=$1
+    if [ "$flavour" = debug ] || [ "${LLVM:-}" = 1 ]; then
+        if command -v clang >/dev/null 2>&1; then echo "LLVM=1"; else echo "LLVM=-$LLVM_VERSION"; fi
+    fi
+}
+
+kernel_dir() { echo "$BUILD/kernel-$1"; }
