@@ -34,7 +34,7 @@ if [ ! -f "$src/Makefile" ]; then
     mv "$BUILD/src/linux-source-6.12" "$src"
 fi
 
-kmake=(make -C "$src" O="$out" -j"$JOBS" $llvm)
+kmake=(make -C "$src" O="$out" ARCH=x86_64 -j"$JOBS" $llvm)
 [ "$rustc_bin" = rustc ] || kmake+=(RUSTC="$rustc_bin")
 
 say "building the $flavour test kernel (${llvm:-GCC}); this takes a few minutes"
