@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the blocking methods (`wait`, `lock`, `down`, `scope`) share: the check that the
+//! runtime may sleep, and the shape of their results.
+
+use crate::lua::{Bytes, LuaError, Reply, State};
+use crate::port::{self, Class};
+use crate::sync::{Timeout, WaitError};
+
+/// Fails with "<class>: <method>: cannot sleep in a <context> runtime" when waiting for
+/// `timeout` would sleep in a runtime that must not (softirq, hardirq). A poll (timeout 0)
+/// never sleeps and is allowed everywhere.
+pub(super) fn may_sleep(
+    state: &State,
+    class: Class,
+    method: &str,
+    timeout: Timeout,
+) -> Result<(), LuaError> {
+    if timeout == Timeout::Millis(0) || port::can_sleep(state) {
+        return Ok(());
+    }
+    Err(LuaError::msg(format_args!(
+        "{}: {}: cannot sleep in a {} runtime",
+        class.name(),
+        method,
+        Bytes(port::context(state))
+    )))
+}
+
+/// The word a failed wait returns after `nil`.
+pub(super) fn reason(error: WaitError) -> &'static str {
+    match error {
+        WaitError::Timeout => "timeout",
+        WaitError::Interrupted => "interrupt",
+    }
+}
+
+/// `true`, or `nil, "timeout"`, or `nil, "interrupt"`.
+pub(super) fn reply(result: Result<(), WaitError>) -> Reply {
+    match result {
+        Ok(()) => Reply::Done,
+        Err(error) => Reply::Failed(reason(error)),
+    }
+}

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! luasync: `completion`, `mutex` and `semaphore` classes for Lunatik, the in-kernel Lua.
+//!
+//! Loaded after Lunatik, this module exports `luaopen_completion`, `luaopen_mutex` and
+//! `luaopen_semaphore`, so `require "completion"` (and the others) in any Lunatik runtime
+//! finds them. Layers, from the top: [`classes`] (the Lua classes), [`lua`] (the Lua C
+//! API and its error trampoline), [`port`] (the narrow interface to Lunatik, implemented
+//! in C) and [`sync`] (the kernel primitives).
+
+use kernel::prelude::*;
+
+mod classes;
+mod lua;
+mod port;
+pub mod sync;
+
+module! {
+    type: LuaSync,
+    name: "luasync",
+    author: "luasync developers",
+    description: "completion, mutex and semaphore classes for Lunatik",
+    license: "GPL",
+}
+
+/// The module: nothing to set up, since every object lives in Lunatik runtimes and keeps
+/// the module loaded while it exists.
+struct LuaSync;
+
+impl kernel::Module for LuaSync {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        pr_info!("loaded (completion, mutex, semaphore)\n");
+        Ok(LuaSync)
+    }
+}
+
+impl Drop for LuaSync {
+    fn drop(&mut self) {
+        pr_info!("unloaded\n");
+    }
+}
