@@ -1,0 +1,74 @@
+//! Semaphore double: a counting semaphore with the kernel module's limits.
+
+use super::waitcell::WaitCell;
+use super::{Timeout, WaitError};
+
+/// Why [`Semaphore::up`] failed; the count is unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpError {
+    /// `up(0)`.
+    Zero,
+    /// The count would pass [`Semaphore::MAX_COUNT`].
+    Overflow,
+}
+
+/// A counting semaphore.
+pub struct Semaphore {
+    count: WaitCell<u32>,
+}
+
+fn take(count: &mut u32) -> bool {
+    if *count == 0 {
+        return false;
+    }
+    *count -= 1;
+    true
+}
+
+impl Semaphore {
+    /// The largest count.
+    pub const MAX_COUNT: u32 = i32::MAX as u32;
+
+    /// Initialises a semaphore in place; `count` is clamped to [`Semaphore::MAX_COUNT`].
+    ///
+    /// # Safety
+    ///
+    /// As `Completion::init_at`.
+    pub unsafe fn init_at(slot: *mut Self, count: u32) {
+        // SAFETY: the caller guarantees `slot` is valid and aligned for writes.
+        unsafe {
+            slot.write(Self {
+                count: WaitCell::new(count.min(Self::MAX_COUNT)),
+            })
+        }
+    }
+
+    /// Takes one count, waiting at most `timeout` for one.
+    pub fn down(&self, timeout: Timeout) -> Result<(), WaitError> {
+        self.count.wait_until(timeout, take)
+    }
+
+    /// Takes one count if there is one.
+    pub fn try_down(&self) -> bool {
+        self.count.with(take)
+    }
+
+    /// Adds `n` to the count.
+    pub fn up(&self, n: u32) -> Result<(), UpError> {
+        if n == 0 {
+            return Err(UpError::Zero);
+        }
+        self.count.update(|count| match count.checked_add(n) {
+            Some(sum) if sum <= Self::MAX_COUNT => {
+                *count = sum;
+                Ok(())
+            }
+            _ => Err(UpError::Overflow),
+        })
+    }
+
+    /// The current count.
+    pub fn count(&self) -> u32 {
+        self.count.with(|count| *count)
+    }
+}

@@ -1,0 +1,64 @@
+-- Object lifetime: collection, __gc called by hand, tostring of a released object, and
+-- many objects created and dropped (the runner checks that every one was released).
+local env = ...
+local tap = require("luasync_tap")
+local t = tap.new()
+local completion = require("completion")
+local mutex = require("mutex")
+local semaphore = require("semaphore")
+
+for _ = 1, 200 do
+	completion.new():complete()
+	mutex.new(true):lock()
+	semaphore.new(3):up()
+end
+collectgarbage()
+collectgarbage()
+t:ok(true, "600 objects created, used and dropped (leaks are checked by the runner)")
+
+local c = completion.new()
+getmetatable(c).__gc(c)
+t:is(tostring(c), "completion (released)", "tostring of a completion released by hand")
+t:raises(function() c:done() end, "completion expected, got released completion",
+	"a method of a released completion raises")
+local m = mutex.new()
+m:lock()
+getmetatable(m).__gc(m)
+t:is(tostring(m), "mutex (released)", "tostring of a mutex released by hand")
+t:raises(function() m:unlock() end, "mutex expected, got released mutex", "a method of a released mutex raises")
+local s = semaphore.new(2)
+getmetatable(s).__gc(s)
+t:is(tostring(s), "semaphore (released)", "tostring of a semaphore released by hand")
+t:raises(function() s:up() end, "semaphore expected, got released semaphore",
+	"a method of a released semaphore raises")
+t:raises(function() getmetatable(s).__gc(s) end, "invalid object", "releasing twice by hand raises")
+
+-- releasing the mutex inside its own scope
+local r = mutex.new()
+t:raises(function() r:scope(function() getmetatable(r).__gc(r) end) end,
+	"mutex: scope: the mutex was unlocked or released inside the scope",
+	"scope raises when f released the mutex")
+
+-- a shared object stays alive while another state still refers to it
+if env.share then
+	local kept = semaphore.new(7)
+	env.share("kept", kept)
+	kept = nil
+	collectgarbage()
+	t:is(env.fetch("kept"):count(), 7, "an object dropped here but still shared stays alive")
+	env.share("kept", nil)
+else
+	t:skip("an object dropped here but still shared stays alive", "env.share is not provided")
+end
+
+local libs = {completion, mutex, semaphore}
+local only_new = true
+for _, lib in ipairs(libs) do
+	for k in pairs(lib) do
+		only_new = only_new and k == "new"
+	end
+end
+t:ok(only_new, "each library table holds only new")
+t:ok(getmetatable(completion.new()) ~= getmetatable(mutex.new()), "each class has its own metatable")
+
+t:done()
