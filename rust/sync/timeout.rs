@@ -2,14 +2,7 @@
 
 //! How long a blocking call may sleep.
 
-use kernel::ffi::c_long;
 use kernel::bindings;
-
-/// `MAX_SCHEDULE_TIMEOUT`: `schedule_timeout` sleeps without a timer.
-const MAX_SCHEDULE_TIMEOUT: c_long = c_long::MAX;
-
-/// `MAX_JIFFY_OFFSET`: what `__msecs_to_jiffies` returns for values it cannot represent.
-const MAX_JIFFY_OFFSET: c_long = (c_long::MAX >> 1) - 1;
 
 /// How long a blocking call may sleep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +11,17 @@ pub enum Timeout {
     Infinite,
     /// Sleep at most this many milliseconds; `Millis(0)` does not sleep at all.
     Millis(u64),
+}
+
+/// When a wait that started now must end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Deadline {
+    /// Do not sleep.
+    Now,
+    /// At this `CLOCK_MONOTONIC` time, in nanoseconds (`ktime_t`).
+    At(bindings::ktime_t),
+    /// Never: the timeout was infinite, or too long to represent.
+    Never,
 }
 
 impl Timeout {
@@ -29,24 +33,34 @@ impl Timeout {
         }
     }
 
-    /// The timeout in jiffies for `schedule_timeout`: 0 for a poll, otherwise rounded up
-    /// and one jiffy more, because the current jiffy is already partly over and a wait must
-    /// never end before the time asked for. Values too large for the timer clamp to
-    /// `MAX_SCHEDULE_TIMEOUT`.
-    pub(crate) fn to_jiffies(self) -> c_long {
+    /// The deadline of a wait that starts now.
+    ///
+    /// Waits sleep on a high-resolution timer until this monotonic-clock time rather than
+    /// counting jiffies: a jiffies timeout can end early in wall-clock terms (the current
+    /// jiffy is partly over, and ticks that a busy or virtual machine delayed are caught up
+    /// at once), and a wait must never report a timeout before the time asked for has
+    /// passed. A timeout too long for `ktime_t` (about 292 years) never ends.
+    pub(crate) fn deadline(self) -> Deadline {
         let ms = match self {
-            Self::Infinite => return MAX_SCHEDULE_TIMEOUT,
-            Self::Millis(0) => return 0,
+            Self::Infinite => return Deadline::Never,
+            Self::Millis(0) => return Deadline::Now,
             Self::Millis(ms) => ms,
         };
-        // `__msecs_to_jiffies` takes an `unsigned int` and maps everything above `INT_MAX`
-        // to `MAX_JIFFY_OFFSET`, so larger values saturate there too.
-        let ms = u32::try_from(ms).unwrap_or(u32::MAX);
-        // SAFETY: a pure conversion with no preconditions.
-        let jiffies = unsafe { bindings::__msecs_to_jiffies(ms) };
-        match c_long::try_from(jiffies) {
-            Ok(j) if j < MAX_JIFFY_OFFSET => j.saturating_add(1),
-            _ => MAX_SCHEDULE_TIMEOUT,
+        // SAFETY: reads the monotonic clock; no preconditions.
+        let now = unsafe { bindings::ktime_get() };
+        let at = i64::try_from(ms)
+            .ok()
+            .and_then(|ms| ms.checked_mul(1_000_000))
+            .and_then(|ns| ns.checked_add(now));
+        match at {
+            Some(at) => Deadline::At(at),
+            None => Deadline::Never,
         }
     }
+}
+
+/// The current `CLOCK_MONOTONIC` time.
+pub(crate) fn now() -> bindings::ktime_t {
+    // SAFETY: reads the monotonic clock; no preconditions.
+    unsafe { bindings::ktime_get() }
 }

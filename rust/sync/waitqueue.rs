@@ -18,6 +18,7 @@ use kernel::prelude::pin_data;
 use core::{cell::UnsafeCell, marker::PhantomData, ops::Deref, ops::DerefMut};
 use kernel::{bindings, init::PinInit, pin_init, str::CStr, sync::LockClassKey, types::Opaque};
 
+use super::timeout::{self, Deadline};
 use super::{Timeout, WaitError};
 
 extern "C" {
@@ -140,8 +141,8 @@ impl<T> Guard<'_, T> {
         if take(&mut **self) {
             return Ok(());
         }
-        let mut remaining = timeout.to_jiffies();
-        if remaining == 0 {
+        let deadline = timeout.deadline();
+        if deadline == Deadline::Now {
             return Err(WaitError::Timeout);
         }
         let head = self.queue.head.get();
@@ -151,7 +152,7 @@ impl<T> Guard<'_, T> {
         unsafe { luasync_wq_enqueue(head, entry.get()) };
         let result = loop {
             // Set the state before letting the lock go, so that a wake-up that comes after
-            // the unlock makes `schedule_timeout` return instead of being lost.
+            // the unlock makes the sleep below return instead of being lost.
             // SAFETY: only changes the state of the current task.
             unsafe { luasync_set_current_interruptible() };
             // SAFETY: only reads the current task's flags.
@@ -161,15 +162,16 @@ impl<T> Guard<'_, T> {
             // SAFETY: the guard holds the lock with these flags; it is re-taken just below,
             // before anything reads the state again.
             unsafe { luasync_wq_unlock(head, self.flags) };
-            // SAFETY: no spinlock is held and the task state is set; `remaining` is positive.
-            remaining = unsafe { bindings::schedule_timeout(remaining) };
+            sleep(deadline);
             // SAFETY: as in `WaitQueue::lock`; the new flags replace the released ones.
             self.flags = unsafe { luasync_wq_lock(head) };
             if take(&mut **self) {
                 break Ok(());
             }
-            if remaining <= 0 {
-                break Err(WaitError::Timeout);
+            if let Deadline::At(at) = deadline {
+                if timeout::now() >= at {
+                    break Err(WaitError::Timeout);
+                }
             }
         };
         // SAFETY: the lock is held and `entry` is on the queue since `luasync_wq_enqueue`.
@@ -178,6 +180,32 @@ impl<T> Guard<'_, T> {
             luasync_set_current_running();
         }
         result
+    }
+}
+
+/// How much later than its deadline a timed sleep may end, so the timer can be batched with
+/// others (the kernel's default timer slack for normal tasks).
+const TIMER_SLACK_NS: u64 = 50_000;
+
+/// Sleeps in the state the caller set, until woken, or until `deadline`.
+fn sleep(deadline: Deadline) {
+    match deadline {
+        Deadline::At(mut at) => {
+            // SAFETY: no spinlock is held and the task state is set; `at` is a valid
+            // absolute `CLOCK_MONOTONIC` time that lives across the call. The result (woken
+            // early or not) is not needed: the caller re-checks the clock.
+            unsafe {
+                bindings::schedule_hrtimeout_range(
+                    &mut at,
+                    TIMER_SLACK_NS,
+                    bindings::hrtimer_mode_HRTIMER_MODE_ABS,
+                )
+            };
+        }
+        // SAFETY: no spinlock is held and the task state is set.
+        Deadline::Never => unsafe { bindings::schedule() },
+        // A poll never gets here: it returns before queueing.
+        Deadline::Now => {}
     }
 }
 
