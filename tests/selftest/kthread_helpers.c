@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the self-test needs from the kernel that is a static inline function, and so
+ * cannot be called from Rust in 6.12.
+ */
+#include <linux/signal.h>
+
+void luasync_selftest_allow_signal(int sig);
+
+/* Lets the calling kernel thread receive @sig (kernel threads ignore signals by default). */
+void luasync_selftest_allow_signal(int sig)
+{
+	allow_signal(sig);
+}
