@@ -4,6 +4,7 @@
 
 use kernel::prelude::pin_data;
 use core::num::NonZeroUsize;
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use kernel::init::PinInit;
 
 use super::waitqueue::{lock_class, LockClass, WaitQueue};
@@ -44,54 +45,32 @@ pub enum UnlockError {
     NotLocked,
 }
 
-struct State {
-    owner: Option<Owner>,
-    depth: u32,
-    recursive: bool,
-}
-
-impl State {
-    /// Takes the lock for `owner` if it is free, or deepens a recursive hold. `Err` when
-    /// `owner` already holds it and may not lock again; `Ok(false)` when another holds it.
-    fn try_take(&mut self, owner: Owner) -> Result<bool, LockError> {
-        match self.owner {
-            None => {
-                self.owner = Some(owner);
-                self.depth = 1;
-                Ok(true)
-            }
-            Some(holder) if holder == owner => match self.depth.checked_add(1) {
-                Some(depth) if self.recursive => {
-                    self.depth = depth;
-                    Ok(true)
-                }
-                _ => Err(LockError::Deadlock),
-            },
-            Some(_) => Ok(false),
-        }
-    }
-}
-
 /// A sleeping mutual-exclusion lock held by an [`Owner`] token, optionally recursive.
 ///
-/// Unlock wakes exactly one waiter; a waiter that times out or is interrupted never takes
-/// a handoff meant for another with it (see `waitqueue`).
+/// Uncontended lock and unlock are one atomic operation each, as with the kernel's
+/// `struct mutex`; the queue's lock is taken only to wait or to wake. Unlock wakes exactly
+/// one waiter; a waiter that times out or is interrupted never takes a handoff meant for
+/// another with it (see `waitqueue`).
 #[pin_data]
 pub struct Mutex {
+    /// The holder's token, or 0 when free. Taken with a compare-and-swap, without the
+    /// queue's lock when nobody waits.
+    owner: AtomicUsize,
+    /// How many times the holder locked it; only the holder changes it.
+    depth: AtomicU32,
+    recursive: bool,
     #[pin]
-    queue: WaitQueue<State>,
+    queue: WaitQueue<()>,
 }
 
 impl Mutex {
     /// An initialiser for an unlocked mutex.
     pub fn new(recursive: bool) -> impl PinInit<Self> {
-        let state = State {
-            owner: None,
-            depth: 0,
-            recursive,
-        };
         kernel::pin_init!(Self {
-            queue <- WaitQueue::new(state, &CLASS),
+            owner: AtomicUsize::new(0),
+            depth: AtomicU32::new(0),
+            recursive,
+            queue <- WaitQueue::new((), &CLASS),
         })
     }
 
@@ -106,56 +85,85 @@ impl Mutex {
         unsafe { super::init_in_place(slot, Self::new(recursive)) }
     }
 
+    /// Takes the mutex for `owner` if it is free.
+    fn acquire(&self, owner: Owner) -> bool {
+        let taken = self
+            .owner
+            .compare_exchange(0, owner.0.get(), Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok();
+        if taken {
+            self.depth.store(1, Ordering::Relaxed);
+        }
+        taken
+    }
+
+    /// For the holder locking again: one level deeper if the mutex is recursive, else (or
+    /// at the depth limit) `Deadlock`, since waiting would never end.
+    fn relock(&self) -> Result<(), LockError> {
+        if !self.recursive {
+            return Err(LockError::Deadlock);
+        }
+        let depth = self.depth.load(Ordering::Relaxed);
+        match depth.checked_add(1) {
+            Some(deeper) => {
+                self.depth.store(deeper, Ordering::Relaxed);
+                Ok(())
+            }
+            None => Err(LockError::Deadlock),
+        }
+    }
+
     /// Locks for `owner`, sleeping at most `timeout` while another owner holds it.
     pub fn lock(&self, owner: Owner, timeout: Timeout) -> Result<(), LockError> {
-        let mut state = self.queue.lock();
-        match state.try_take(owner) {
-            Ok(true) => return Ok(()),
-            Ok(false) => {}
-            Err(e) => return Err(e),
+        if self.acquire(owner) {
+            return Ok(());
         }
-        // From here on the caller is not the holder, and cannot become it while it waits,
-        // so `try_take` can only succeed or report "held by another".
-        state
-            .wait_until(timeout, |s| matches!(s.try_take(owner), Ok(true)))
+        if self.owner_is(owner) {
+            return self.relock();
+        }
+        // The caller does not hold the mutex and cannot come to hold it while it waits, so
+        // only `acquire` can end the wait.
+        self.queue
+            .lock()
+            .wait_until(timeout, |()| self.acquire(owner))
             .map_err(LockError::Wait)
     }
 
     /// Locks for `owner` if that needs no sleep: the mutex is free, or `owner` holds this
     /// recursive mutex. Never sleeps.
     pub fn try_lock(&self, owner: Owner) -> bool {
-        self.queue.with(|s| matches!(s.try_take(owner), Ok(true)))
+        self.acquire(owner) || (self.owner_is(owner) && self.relock().is_ok())
     }
 
     /// Releases one level of `owner`'s hold; the last one frees the mutex and wakes one
     /// waiter. Never sleeps.
     pub fn unlock(&self, owner: Owner) -> Result<(), UnlockError> {
-        let mut state = self.queue.lock();
-        match state.owner {
-            None => return Err(UnlockError::NotLocked),
-            Some(holder) if holder != owner => return Err(UnlockError::NotOwner),
-            Some(_) => {}
+        match self.owner.load(Ordering::SeqCst) {
+            0 => return Err(UnlockError::NotLocked),
+            holder if holder != owner.0.get() => return Err(UnlockError::NotOwner),
+            _ => {}
         }
-        state.depth = state.depth.saturating_sub(1);
-        if state.depth == 0 {
-            state.owner = None;
-            state.wake(Some(1));
+        let depth = self.depth.load(Ordering::Relaxed).saturating_sub(1);
+        self.depth.store(depth, Ordering::Relaxed);
+        if depth == 0 {
+            self.owner.store(0, Ordering::SeqCst);
+            self.queue.wake_waiters(Some(1));
         }
         Ok(())
     }
 
     /// Whether anyone holds the mutex.
     pub fn is_locked(&self) -> bool {
-        self.queue.with(|s| s.owner.is_some())
+        self.owner.load(Ordering::SeqCst) != 0
     }
 
     /// Whether `owner` holds the mutex.
     pub fn owner_is(&self, owner: Owner) -> bool {
-        self.queue.with(|s| s.owner == Some(owner))
+        self.owner.load(Ordering::SeqCst) == owner.0.get()
     }
 
     /// Whether the mutex was created recursive.
     pub fn is_recursive(&self) -> bool {
-        self.queue.with(|s| s.recursive)
+        self.recursive
     }
 }

@@ -3,6 +3,7 @@
 //! A counting semaphore.
 
 use kernel::prelude::pin_data;
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::init::PinInit;
 
 use super::waitqueue::{lock_class, LockClass, WaitQueue};
@@ -19,12 +20,16 @@ pub enum UpError {
     Overflow,
 }
 
-/// A counting semaphore. `up(n)` wakes up to `n` waiters; a waiter that times out or is
-/// interrupted never consumes a count.
+/// A counting semaphore. Uncontended `down` and `up` are one atomic operation each; the
+/// queue's lock is taken only to wait or to wake. `up(n)` wakes up to `n` waiters; a
+/// waiter that times out or is interrupted never consumes a count.
 #[pin_data]
 pub struct Semaphore {
+    /// The count; taken and given with atomic operations, without the queue's lock when
+    /// nobody waits.
+    count: AtomicU32,
     #[pin]
-    queue: WaitQueue<u32>,
+    queue: WaitQueue<()>,
 }
 
 impl Semaphore {
@@ -35,7 +40,8 @@ impl Semaphore {
     /// An initialiser for a semaphore holding `count`, clamped to [`Semaphore::MAX_COUNT`].
     pub fn new(count: u32) -> impl PinInit<Self> {
         kernel::pin_init!(Self {
-            queue <- WaitQueue::new(count.min(Self::MAX_COUNT), &CLASS),
+            count: AtomicU32::new(count.min(Self::MAX_COUNT)),
+            queue <- WaitQueue::new((), &CLASS),
         })
     }
 
@@ -52,12 +58,17 @@ impl Semaphore {
 
     /// Takes one count, sleeping at most `timeout` while there is none.
     pub fn down(&self, timeout: Timeout) -> Result<(), WaitError> {
-        self.queue.lock().wait_until(timeout, take)
+        if self.try_down() {
+            return Ok(());
+        }
+        self.queue.lock().wait_until(timeout, |()| self.try_down())
     }
 
     /// Takes one count if there is one, without sleeping.
     pub fn try_down(&self) -> bool {
-        self.queue.with(take)
+        self.count
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |c| c.checked_sub(1))
+            .is_ok()
     }
 
     /// Adds `n` counts and wakes up to `n` waiters. Never sleeps.
@@ -65,30 +76,20 @@ impl Semaphore {
         if n == 0 {
             return Err(UpError::Zero);
         }
-        let mut count = self.queue.lock();
-        match count.checked_add(n) {
-            Some(sum) if sum <= Self::MAX_COUNT => {
-                *count = sum;
-                count.wake(Some(n));
-                Ok(())
-            }
-            _ => Err(UpError::Overflow),
+        let added = self
+            .count
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |c| {
+                c.checked_add(n).filter(|&sum| sum <= Self::MAX_COUNT)
+            });
+        if added.is_err() {
+            return Err(UpError::Overflow);
         }
+        self.queue.wake_waiters(Some(n));
+        Ok(())
     }
 
     /// The current count.
     pub fn count(&self) -> u32 {
-        self.queue.with(|count| *count)
-    }
-}
-
-/// Consumes one count if there is one.
-fn take(count: &mut u32) -> bool {
-    match count.checked_sub(1) {
-        Some(left) => {
-            *count = left;
-            true
-        }
-        None => false,
+        self.count.load(Ordering::SeqCst)
     }
 }

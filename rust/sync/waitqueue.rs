@@ -13,9 +13,19 @@
 //!   and the wake-up went to the next waiter;
 //! - a waiter that times out or is interrupted only gives up when the condition is false,
 //!   so it never swallows a count, a completion or a lock handoff meant for another.
+//!
+//! A primitive may also keep its state in atomics and change it without the lock (the
+//! uncontended fast paths of the mutex and the semaphore). Its waker then makes the change
+//! first and calls [`WaitQueue::wake_waiters`], which reads the queue's waiter count; a
+//! waiter counts itself in before its first `take`. Both sides use sequentially consistent
+//! operations, so either the waker sees the waiter counted in and takes the lock to wake
+//! it, or the waiter's `take` sees the change: no wake-up falls between the two.
 
 use kernel::prelude::pin_data;
-use core::{cell::UnsafeCell, marker::PhantomData, ops::Deref, ops::DerefMut};
+use core::cell::UnsafeCell;
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{bindings, init::PinInit, pin_init, str::CStr, sync::LockClassKey, types::Opaque};
 
 use super::timeout::{self, Deadline};
@@ -65,6 +75,8 @@ pub(crate) struct WaitQueue<T> {
     #[pin]
     head: Opaque<bindings::wait_queue_head>,
     state: UnsafeCell<T>,
+    /// How many tasks are queued; changed under the lock, read without it.
+    queued: AtomicU32,
 }
 
 // SAFETY: the state is only reached through a `Guard`, which holds the queue's spinlock;
@@ -86,6 +98,7 @@ impl<T> WaitQueue<T> {
                 bindings::__init_waitqueue_head(slot, name.as_char_ptr(), key)
             }),
             state: UnsafeCell::new(state),
+            queued: AtomicU32::new(0),
         })
     }
 
@@ -97,6 +110,14 @@ impl<T> WaitQueue<T> {
             queue: self,
             flags,
             _not_send: PhantomData,
+        }
+    }
+
+    /// Wakes up to `nr` waiters (all when `None`) if any is queued; for primitives that
+    /// changed their atomic state without the lock. Never sleeps.
+    pub(crate) fn wake_waiters(&self, nr: Option<u32>) {
+        if self.queued.load(Ordering::SeqCst) != 0 {
+            self.lock().wake(nr);
         }
     }
 
@@ -150,6 +171,14 @@ impl<T> Guard<'_, T> {
         // SAFETY: the lock is held; `entry` lives on this stack frame, is not moved, and is
         // removed from the queue below, under the lock, before the frame ends.
         unsafe { luasync_wq_enqueue(head, entry.get()) };
+        // Counted in before the next `take`: see the module documentation.
+        self.queue.queued.fetch_add(1, Ordering::SeqCst);
+        if take(&mut **self) {
+            self.queue.queued.fetch_sub(1, Ordering::SeqCst);
+            // SAFETY: the lock is held and `entry` was queued just above.
+            unsafe { luasync_wq_dequeue(head, entry.get()) };
+            return Ok(());
+        }
         let result = loop {
             // Set the state before letting the lock go, so that a wake-up that comes after
             // the unlock makes the sleep below return instead of being lost.
@@ -174,6 +203,7 @@ impl<T> Guard<'_, T> {
                 }
             }
         };
+        self.queue.queued.fetch_sub(1, Ordering::SeqCst);
         // SAFETY: the lock is held and `entry` is on the queue since `luasync_wq_enqueue`.
         unsafe {
             luasync_wq_dequeue(head, entry.get());
