@@ -10,6 +10,7 @@
 # Environment: LUNATIK_DIR (a Lunatik tree built for this kernel: its headers
 # and Module.symvers are used), CLIPPY=1 (lint the Rust code with clippy and
 # fail on any warning), JOBS.
+# shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
 flavour=${1:-plain}
@@ -65,5 +66,5 @@ if [ "${CLIPPY:-}" = 1 ]; then
     kmake+=(CLIPPY=1 KRUSTFLAGS=-Dwarnings)
 fi
 
-say "building the modules against the $flavour kernel${llvm:+ ($llvm)}${LUNATIK_DIR:+ with Lunatik's headers}"
+say "building the modules against the $flavour kernel${llvm:+ ($llvm)}${LUNATIK_DIR:+ with the Lunatik headers}"
 "${kmake[@]}" modules

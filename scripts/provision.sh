@@ -4,7 +4,7 @@
 . "$(dirname "$0")/common.sh"
 
 PACKAGES=(linux-source-6.12 gcc make flex bison bc libelf-dev libssl-dev cpio
-          xz-utils kmod busybox-static qemu-system-x86 "libclang-$LLVM_VERSION-dev"
+          xz-utils kmod rsync busybox-static qemu-system-x86 "libclang-$LLVM_VERSION-dev"
           "clang-$LLVM_VERSION" "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION")
 
 mkdir -p "$BUILD"

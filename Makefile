@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# luasync: `make` builds the modules against KDIR like any out-of-tree
+# module. The other targets use the bench in scripts/: a Rust-enabled 6.12
+# test kernel built into build/ and booted in QEMU.
+#
+#   make [modules]    build luasync.ko (and the self-test and bench modules)
+#                     in place against KDIR
+#   make run          boot the test VM, load luasync, run the examples
+#   make check        host tests, then the VM suites on the plain kernel
+#   make check-debug  the VM suites on the debug kernel (lockdep, KASAN,
+#                     kmemleak)
+#   make bench        the benchmark table, measured in the VM
+#   make host-test    the host tests only (cargo test of tests/host)
+#   make clippy       lint the Rust code against the plain test kernel
+#   make clean        remove what `make` built; `make distclean` also build/
+#
+# Variables: KDIR (kernel build tree for `make`), LUNATIK_DIR (a Lunatik 4.4
+# tree built for that kernel: its headers are used, and the VM runs the Lua
+# suites), LLVM=1 (build the plain test kernel with clang), JOBS, VM_TIMEOUT.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+LUNATIK_DIR ?=
+
+# Run through bash, so that nothing depends on the files' mode bits.
+SCRIPTS := bash $(CURDIR)/scripts
+CHECK_SUITES := module selftest lunatik
+
+export LUNATIK_DIR LLVM JOBS VM_TIMEOUT
+
+ifneq ($(LUNATIK_DIR),)
+KBUILD_LUNATIK := LUNATIK_DIR=$(abspath $(LUNATIK_DIR)) \
+	KBUILD_EXTRA_SYMBOLS=$(abspath $(LUNATIK_DIR))/Module.symvers
+endif
+
+# Each target runs its steps in order, and the steps are no-ops when their
+# product is up to date (the kernel build is cached by a stamp, the module
+# build is incremental), so none of them may run in parallel.
+.NOTPARALLEL:
+.PHONY: all modules clean distclean provision kernel kernel-debug \
+	run check check-debug bench host-test clippy
+
+all: modules
+
+modules:
+	@test -d "$(KDIR)" || { echo "luasync: no kernel build tree at KDIR=$(KDIR)" \
+		"(install the kernel headers, or pass KDIR=...)" >&2; exit 1; }
+	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" $(KBUILD_LUNATIK) modules
+
+# The kernel's clean when KDIR is there; then whatever it does not know of
+# (the .syms lists of the weakened objects) or could not reach.
+clean:
+	@if [ -d "$(KDIR)" ]; then $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean; fi
+	find . \( -path ./build -o -path ./.git -o -path ./tests/host \) -prune -o \
+		\( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name '*.syms' -o -name modules.order \
+		-o -name Module.symvers \) -exec rm -f {} +
+
+distclean: clean
+	rm -rf build
+
+provision:
+	$(SCRIPTS)/provision.sh
+
+kernel: provision
+	$(SCRIPTS)/kernel.sh plain
+
+kernel-debug: provision
+	$(SCRIPTS)/kernel.sh debug
+
+host-test: provision
+	@if [ -f tests/host/Cargo.toml ]; then \
+		echo "luasync: host tests (cargo test)"; \
+		CARGO_TARGET_DIR="$(CURDIR)/build/host-target" \
+			cargo test --locked --manifest-path tests/host/Cargo.toml; \
+	else \
+		echo "luasync: no tests/host/Cargo.toml: no host tests"; \
+	fi
+
+check: provision host-test kernel
+	$(SCRIPTS)/module.sh plain
+	$(SCRIPTS)/vm.sh plain check $(CHECK_SUITES)
+
+check-debug: kernel-debug
+	$(SCRIPTS)/module.sh debug
+	$(SCRIPTS)/vm.sh debug check $(CHECK_SUITES)
+
+run: kernel
+	$(SCRIPTS)/module.sh plain
+	@[ -n "$(LUNATIK_DIR)" ] || echo "luasync: LUNATIK_DIR is not set, so the VM has no" \
+		"Lunatik: luasync.ko is loaded and shown, the Lua examples are skipped"
+	$(SCRIPTS)/vm.sh plain run examples
+
+bench: kernel
+	$(SCRIPTS)/module.sh plain
+	REQUIRE_PASS=0 $(SCRIPTS)/vm.sh plain bench bench
+
+clippy: kernel
+	CLIPPY=1 $(SCRIPTS)/module.sh plain "$(CURDIR)/build/module-clippy"

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Boots the test kernel of a flavour in QEMU with the modules and the suites,
+# runs the suites in the guest, and judges the run on the host.
+#
+#   scripts/vm.sh FLAVOUR WHAT SUITE...
+#
+# WHAT names the run (check, run, bench): the console goes to
+# build/vm-FLAVOUR-WHAT.log, the suites' output to
+# build/vm-FLAVOUR-WHAT.results. Environment: LUNATIK_DIR, VM_TIMEOUT
+# (seconds; the hard limit of one boot), VM_MEMORY, REQUIRE_PASS (see
+# results.sh), KVM=1 (use /dev/kvm instead of TCG: not the default, a KVM
+# guest has been seen hanging in firmware on these machines).
+# shellcheck source=scripts/common.sh
+. "$(dirname "$0")/common.sh"
+
+[ $# -ge 3 ] || die "usage: vm.sh FLAVOUR WHAT SUITE..."
+flavour=$1 what=$2
+shift 2
+
+kdir=$(kernel_dir "$flavour")
+image=$kdir/arch/x86/boot/bzImage
+[ -f "$image" ] || die "no $image (run: scripts/kernel.sh $flavour)"
+command -v qemu-system-x86_64 >/dev/null || die "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
+
+base=$BUILD/vm-$flavour-$what
+log=$base.log
+results=$base.results
+initrd=$base.cpio.gz
+bash "$TOP/scripts/initramfs.sh" "$flavour" "$initrd" "$@"
+
+# The debug kernel (KASAN, lockdep, kmemleak) under TCG is several times
+# slower than the plain one.
+if [ "$flavour" = debug ]; then default_timeout=1200; else default_timeout=420; fi
+# The Lua suites inside Lunatik start and join kernel threads: allow for them.
+[ -z "${LUNATIK_DIR:-}" ] || default_timeout=$((default_timeout + 600))
+limit=${VM_TIMEOUT:-$default_timeout}
+
+cmdline="console=ttyS0 panic=-1 loglevel=7"
+[ "$flavour" = debug ] && cmdline="$cmdline oops=panic"
+if [ "${KVM:-0}" = 1 ]; then accel=(-accel kvm -cpu host); else accel=(-accel tcg); fi
+
+rm -f "$log" "$results"
+say "booting the $flavour kernel (${accel[1]}, 2 CPUs, limit ${limit}s): $*"
+say "kernel log: $log"
+start=$(date +%s)
+status=0
+timeout -k 10 "$limit" qemu-system-x86_64 "${accel[@]}" -smp 2 -m "${VM_MEMORY:-1G}" \
+    -nographic -nodefaults -no-reboot -monitor none \
+    -kernel "$image" -initrd "$initrd" -append "$cmdline" \
+    -serial "file:$log" -serial "file:$results" </dev/null || status=$?
+say "the VM ran $(($(date +%s) - start))s"
+
+timed_out=0
+case $status in
+    0) ;;
+    124 | 137) timed_out=1 ;;
+    *) say "qemu exited with status $status" ;;
+esac
+bash "$TOP/scripts/results.sh" "$results" "$log" "$timed_out"
