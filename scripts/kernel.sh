@@ -22,7 +22,10 @@ rustc_bin=${RUSTC:-rustc}
 [ -f "$BUILD/toolchain.mk" ] && rustc_bin=/usr/bin/rustc
 rustc_version=$("$rustc_bin" --version)
 
-stamp=$( { echo "$version $llvm $rustc_version"; cat "${fragments[@]}"; } | sha256sum | cut -c1-16)
+# What the kernel depends on: the options the fragments set (comments, order and
+# repeats do not matter), the source version, the compiler and rustc.
+stamp=$( { echo "$version $llvm $rustc_version"; grep -h '^CONFIG_' "${fragments[@]}" | sort -u; } |
+    sha256sum | cut -c1-16)
 if [ -f "$out/arch/x86/boot/bzImage" ] && [ "$(cat "$out/.luasync-stamp" 2>/dev/null)" = "$stamp" ]; then
     exit 0
 fi
