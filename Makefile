@@ -19,6 +19,8 @@
 # tree built for that kernel: its headers are used, and the VM runs the Lua
 # suites), LLVM=1 (build the plain test kernel with clang), JOBS, VM_TIMEOUT.
 
+SHELL := /bin/bash
+
 KDIR ?= /lib/modules/$(shell uname -r)/build
 LUNATIK_DIR ?=
 
@@ -77,9 +79,13 @@ host-test: provision
 		echo "luasync: no tests/host/Cargo.toml: no host tests"; \
 	fi
 
-check: provision host-test kernel
+# The host tests and the VM suites each end with their own closing line; the
+# run ends with their sum.
+check: provision kernel
+	@set -o pipefail; $(MAKE) --no-print-directory host-test 2>&1 | tee build/check-host.out
 	$(SCRIPTS)/module.sh plain
-	$(SCRIPTS)/vm.sh plain check $(CHECK_SUITES)
+	@set -o pipefail; $(SCRIPTS)/vm.sh plain check $(CHECK_SUITES) 2>&1 | tee build/check-vm.out
+	@$(SCRIPTS)/total.sh build/check-host.out build/check-vm.out
 
 check-debug: kernel-debug
 	$(SCRIPTS)/module.sh debug
