@@ -18,25 +18,17 @@
 //! `wait_helpers.c` (the static inline kernel helpers Rust cannot call): each module its own
 //! object, e.g. a one-line C file of the module that includes `rust/sync/wait_helpers.c`.
 
+mod api;
 mod completion;
 mod mutex;
 mod semaphore;
 mod timeout;
 pub(crate) mod waitqueue;
 
+pub use api::{LockError, Owner, Timeout, UnlockError, UpError, WaitError};
 pub use completion::Completion;
-pub use mutex::{LockError, Mutex, Owner, UnlockError};
-pub use semaphore::{Semaphore, UpError};
-pub use timeout::Timeout;
-
-/// Why a blocking call returned without what it waited for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WaitError {
-    /// The timeout passed.
-    Timeout,
-    /// A signal is pending, or the calling kernel thread was asked to stop.
-    Interrupted,
-}
+pub use mutex::Mutex;
+pub use semaphore::Semaphore;
 
 /// Runs a pin-initialiser in place.
 ///

@@ -3,47 +3,13 @@
 //! A sleeping lock owned by an opaque token rather than by a task.
 
 use kernel::prelude::pin_data;
-use core::num::NonZeroUsize;
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use kernel::init::PinInit;
 
 use super::waitqueue::{lock_class, LockClass, WaitQueue};
-use super::{Timeout, WaitError};
+use super::{LockError, Owner, Timeout, UnlockError};
 
 static CLASS: LockClass = lock_class!("luasync_mutex");
-
-/// Who holds a [`Mutex`]: an opaque non-zero token chosen by the caller (the Lua layer
-/// passes its runtime), so a lock taken in one call can be released in a later call with
-/// the same token, even from another task. The kernel's `struct mutex` forbids that, which
-/// is why this is not a `struct mutex`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Owner(NonZeroUsize);
-
-impl Owner {
-    /// Wraps a token.
-    pub fn new(token: NonZeroUsize) -> Self {
-        Self(token)
-    }
-}
-
-/// Why [`Mutex::lock`] failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LockError {
-    /// The caller already holds this non-recursive mutex (or a recursive one at its depth
-    /// limit): waiting would never end.
-    Deadlock,
-    /// The wait ended without the lock.
-    Wait(WaitError),
-}
-
-/// Why [`Mutex::unlock`] failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnlockError {
-    /// Another owner holds the mutex.
-    NotOwner,
-    /// Nobody holds the mutex.
-    NotLocked,
-}
 
 /// A sleeping mutual-exclusion lock held by an [`Owner`] token, optionally recursive.
 ///
@@ -89,7 +55,7 @@ impl Mutex {
     fn acquire(&self, owner: Owner) -> bool {
         let taken = self
             .owner
-            .compare_exchange(0, owner.0.get(), Ordering::SeqCst, Ordering::SeqCst)
+            .compare_exchange(0, owner.token(), Ordering::SeqCst, Ordering::SeqCst)
             .is_ok();
         if taken {
             self.depth.store(1, Ordering::Relaxed);
@@ -140,7 +106,7 @@ impl Mutex {
     pub fn unlock(&self, owner: Owner) -> Result<(), UnlockError> {
         match self.owner.load(Ordering::SeqCst) {
             0 => return Err(UnlockError::NotLocked),
-            holder if holder != owner.0.get() => return Err(UnlockError::NotOwner),
+            holder if holder != owner.token() => return Err(UnlockError::NotOwner),
             _ => {}
         }
         let depth = self.depth.load(Ordering::Relaxed).saturating_sub(1);
@@ -159,7 +125,7 @@ impl Mutex {
 
     /// Whether `owner` holds the mutex.
     pub fn owner_is(&self, owner: Owner) -> bool {
-        self.owner.load(Ordering::SeqCst) == owner.0.get()
+        self.owner.load(Ordering::SeqCst) == owner.token()
     }
 
     /// Whether the mutex was created recursive.

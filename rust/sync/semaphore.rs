@@ -7,18 +7,9 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::init::PinInit;
 
 use super::waitqueue::{lock_class, LockClass, WaitQueue};
-use super::{Timeout, WaitError};
+use super::{Timeout, UpError, WaitError};
 
 static CLASS: LockClass = lock_class!("luasync_semaphore");
-
-/// Why [`Semaphore::up`] failed; the count is unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UpError {
-    /// `up(0)`: a release must release something.
-    Zero,
-    /// The count would pass [`Semaphore::MAX_COUNT`].
-    Overflow,
-}
 
 /// A counting semaphore. Uncontended `down` and `up` are one atomic operation each; the
 /// queue's lock is taken only to wait or to wake. `up(n)` wakes up to `n` waiters; a

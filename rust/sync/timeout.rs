@@ -1,17 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! How long a blocking call may sleep.
+//! When a timed wait ends, on the kernel's monotonic clock.
 
 use kernel::bindings;
 
-/// How long a blocking call may sleep.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Timeout {
-    /// Sleep until woken or interrupted.
-    Infinite,
-    /// Sleep at most this many milliseconds; `Millis(0)` does not sleep at all.
-    Millis(u64),
-}
+use super::Timeout;
 
 /// When a wait that started now must end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,26 +18,18 @@ pub(crate) enum Deadline {
 }
 
 impl Timeout {
-    /// The Lua convention: a negative count means [`Timeout::Infinite`], 0 means poll.
-    pub fn from_millis(ms: i64) -> Self {
-        match u64::try_from(ms) {
-            Ok(ms) => Self::Millis(ms),
-            Err(_) => Self::Infinite,
-        }
-    }
-
     /// The deadline of a wait that starts now.
     ///
     /// Waits sleep on a high-resolution timer until this monotonic-clock time rather than
     /// counting jiffies: a jiffies timeout can end early in wall-clock terms (the current
     /// jiffy is partly over, and ticks that a busy or virtual machine delayed are caught up
     /// at once), and a wait must never report a timeout before the time asked for has
-    /// passed. A timeout too long for `ktime_t` (about 292 years) never ends.
+    /// passed.
     pub(crate) fn deadline(self) -> Deadline {
-        let ms = match self {
-            Self::Infinite => return Deadline::Never,
-            Self::Millis(0) => return Deadline::Now,
-            Self::Millis(ms) => ms,
+        let ms = match self.bound_ms() {
+            None => return Deadline::Never,
+            Some(0) => return Deadline::Now,
+            Some(ms) => ms,
         };
         // SAFETY: reads the monotonic clock; no preconditions.
         let now = unsafe { bindings::ktime_get() };

@@ -8,22 +8,17 @@
 
 pub mod interrupt;
 
+#[path = "../../../../rust/sync/api.rs"]
+mod api;
 mod completion;
 mod mutex;
 mod semaphore;
 mod timeout;
 mod waitcell;
 
+// The types the classes see are the kernel module's own: rust/sync/api.rs uses nothing
+// of the kernel.
+pub use api::{LockError, Owner, Timeout, UnlockError, UpError, WaitError};
 pub use completion::Completion;
-pub use mutex::{LockError, Mutex, Owner, UnlockError};
-pub use semaphore::{Semaphore, UpError};
-pub use timeout::Timeout;
-
-/// Why a blocking call returned without what it waited for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WaitError {
-    /// The timeout passed.
-    Timeout,
-    /// The calling thread was asked to stop.
-    Interrupted,
-}
+pub use mutex::Mutex;
+pub use semaphore::Semaphore;

@@ -1,38 +1,7 @@
 //! Mutex double: a lock owned by an opaque token.
 
-use std::num::NonZeroUsize;
-
 use super::waitcell::WaitCell;
-use super::{Timeout, WaitError};
-
-/// Who holds a [`Mutex`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Owner(NonZeroUsize);
-
-impl Owner {
-    /// Wraps a token.
-    pub fn new(token: NonZeroUsize) -> Self {
-        Self(token)
-    }
-}
-
-/// Why [`Mutex::lock`] failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LockError {
-    /// The caller already holds this non-recursive mutex (or a recursive one at its limit).
-    Deadlock,
-    /// The wait ended without the lock.
-    Wait(WaitError),
-}
-
-/// Why [`Mutex::unlock`] failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnlockError {
-    /// Another owner holds the mutex.
-    NotOwner,
-    /// Nobody holds it.
-    NotLocked,
-}
+use super::{LockError, Owner, Timeout, UnlockError};
 
 struct State {
     owner: Option<Owner>,

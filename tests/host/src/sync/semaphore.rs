@@ -1,16 +1,7 @@
 //! Semaphore double: a counting semaphore with the kernel module's limits.
 
 use super::waitcell::WaitCell;
-use super::{Timeout, WaitError};
-
-/// Why [`Semaphore::up`] failed; the count is unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UpError {
-    /// `up(0)`.
-    Zero,
-    /// The count would pass [`Semaphore::MAX_COUNT`].
-    Overflow,
-}
+use super::{Timeout, UpError, WaitError};
 
 /// A counting semaphore.
 pub struct Semaphore {
