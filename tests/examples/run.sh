@@ -69,6 +69,12 @@ else
     lunatik_collect || echo "# garbage collection in the driver runtime failed"
 fi
 
+# The driver runtime holds the module references its require()s took (Lua's
+# loader keeps each luaopen_* symbol until the state closes): unloading
+# lunatik_run closes it, and releases what its objects held.
+if grep -q '^lunatik_run ' /proc/modules && ! out=$(rmmod lunatik_run 2>&1); then
+    echo "# rmmod lunatik_run failed: $out"
+fi
 if out=$(rmmod luasync 2>&1); then
     pass "rmmod luasync"
 else

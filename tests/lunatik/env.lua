@@ -1,0 +1,358 @@
+-- The `env` table of tests/lua/README, built inside Lunatik (loaded as
+-- require "luasync.lunatik.env": the test VM installs tests/lunatik/ as
+-- /lib/modules/lua/luasync/lunatik/).
+--
+-- The runner's wrapper builds one per file, in the process-context runtime
+-- that driver.lua runs the file in:
+--
+--   local env, close = require("luasync.lunatik.env").new{print = collect, name = name}
+--   ... run the file with env ...
+--   local left = close()   -- stops the workers still running (their number),
+--                          -- empties the store, restores the global print
+--
+-- What it provides and how:
+--
+--   env.share, env.fetch  a store of the suite: an RCU table (rcu.table) that
+--       every runtime of the suite holds. RCU tables keep booleans, integers
+--       and objects (the runtime that reads an object gets its own clone); a
+--       string is kept as a data object holding its bytes, and comes back as a
+--       string.
+--   env.spawn(role)  a new process-context runtime of worker.lua, run by
+--       Lunatik's thread.run on a kernel thread of its own. The worker finds
+--       its request (role, store) in lunatik._ENV while it loads, reports
+--       "started", runs require("luasync_workers")[role](env) under pcall
+--       (kernel-only roles come from roles.lua), reports how it ended, then
+--       sleeps until thread.shouldstop(): so thread:stop() always finds it
+--       alive, never ended by an error.
+--     h:join()  polls the report (linux.schedule(1)) for JOIN_MS at most,
+--       then stops the thread and closes its runtime; a worker that did not
+--       end in time is stopped (its waits return "interrupt") and join returns
+--       false with the reason.
+--     h:stop()  thread:stop() (kthread_stop: the worker's waits return
+--       nil, "interrupt"), then closes its runtime; returns how the body ended.
+--   env.yield()  linux.schedule(1): sleeps until the next tick (HZ=1000: a
+--       millisecond at most).
+--   env.inruntime(context, role)  (kernel only) runs the role while a new
+--       runtime of that context ("process", "softirq", "hardirq") loads
+--       worker.lua, in this thread; returns true, or false and the load error.
+--   env.kernel = true, env.name, env.print.
+--
+-- Not provided: h:waitblocked (a script cannot see whether a kernel thread
+-- sleeps) and env.now (Lunatik's linux library has only the real-time clock,
+-- linux.time, which is not monotonic): the suite skips what needs them.
+--
+-- Keys: Lunatik's RCU lookup compares only the length of the key asked for,
+-- so asking for "item1" may find an entry "item12" of the same bucket. Every
+-- key is stored as "<length>:<name>", which no other such key starts with.
+
+local lunatik = require("lunatik")
+local rcu = require("rcu")
+local data = require("data")
+local linux = require("linux")
+
+local M = {}
+
+-- Where the VM installs tests/lua/lib/ (luasync_tap, luasync_workers, ...).
+M.LIBDIR = "/lib/modules/lua/luasync/lua/lib/"
+-- The runtime script of spawned workers (tests/lunatik/worker.lua).
+M.WORKER = "luasync/lunatik/worker"
+-- A worker's report, in its slot's "state".
+M.STARTED, M.DONE, M.FAILED = 1, 2, 3
+
+local SPAWN = "luasync.spawn" -- the request a loading worker reads in lunatik._ENV
+local MAXKEY = 255 -- Lunatik's RCU keys are shorter than LUAL_BUFFERSIZE (256)
+local STORE_BUCKETS = 512
+local START_MS = 10000 -- a spawned thread reports "started" within this
+local JOIN_MS = 30000 -- and ends within this once joined
+
+-- Makes the support modules of tests/lua/lib/ reachable by their plain names.
+function M.usepath()
+	local entry = M.LIBDIR .. "?.lua"
+	if not string.find(package.path, entry, 1, true) then
+		package.path = entry .. ";" .. package.path
+	end
+end
+
+local function key(name)
+	if type(name) ~= "string" then
+		error("name must be a string, got " .. type(name), 3)
+	end
+	local k = #name .. ":" .. name
+	if #k > MAXKEY then
+		error("name too long: " .. name, 3)
+	end
+	return k
+end
+
+local datamt
+local function isstring(v)
+	if datamt == nil then
+		datamt = getmetatable(data.new(1))
+	end
+	return getmetatable(v) == datamt
+end
+
+-- Stores value under name in the RCU table tbl (nil removes it).
+local function put(tbl, name, value)
+	local k = key(name)
+	local kind = type(value)
+	if kind == "string" then
+		-- A padding byte first: data.new(0) cannot be made.
+		local d = data.new(#value + 1)
+		if #value > 0 then
+			d:setstring(1, value)
+		end
+		value = d
+	elseif kind == "number" then
+		if math.type(value) ~= "integer" then
+			error("integer expected, got a float", 3)
+		end
+	elseif kind ~= "nil" and kind ~= "boolean" and kind ~= "userdata" then
+		error("boolean, integer, string or object expected, got " .. kind, 3)
+	end
+	tbl[k] = value
+end
+
+-- The value stored under name in the RCU table tbl (objects cloned here).
+local function get(tbl, name)
+	local value = tbl[key(name)]
+	if type(value) == "userdata" and isstring(value) then
+		-- __tostring gives every byte, and it is not a monitored method: the
+		-- string is made without holding the data object's spinlock.
+		return string.sub(tostring(value), 2)
+	end
+	return value
+end
+
+-- lunatik._ENV, the RCU table every runtime made after lunatik_run gets.
+local function shared()
+	local t = lunatik._ENV
+	if t == nil then
+		error("lunatik._ENV is missing: load lunatik_run before running the suite", 3)
+	end
+	return t
+end
+
+local function yield()
+	linux.schedule(1)
+end
+
+-- Calls done() every millisecond or so until it is true (true) or about
+-- bound_ms have passed (false).
+local function poll(done, bound_ms)
+	local waited = 0
+	while not done() do
+		if waited >= bound_ms then
+			return false
+		end
+		linux.schedule(1)
+		waited = waited + 1
+	end
+	return true
+end
+
+-- Empties an RCU table (dropping its object references).
+local function clear(tbl)
+	local keys = {}
+	rcu.map(tbl, function(k)
+		keys[#keys + 1] = k
+	end)
+	for _, k in ipairs(keys) do
+		tbl[k] = nil
+	end
+end
+
+-- Loads a worker runtime for the request slot, in this thread.
+local function loadworker(slot, context)
+	local env = shared()
+	put(env, SPAWN, slot)
+	local ok, runtime = pcall(lunatik.runtime, M.WORKER, context)
+	put(env, SPAWN, nil)
+	return ok, runtime
+end
+
+local function newslot(store, role, atload)
+	if type(role) ~= "string" then
+		error("role name expected, got " .. type(role), 3)
+	end
+	local slot = rcu.table(8)
+	put(slot, "store", store)
+	put(slot, "role", role)
+	put(slot, "atload", atload)
+	return slot
+end
+
+local Handle = {}
+Handle.__index = Handle
+
+local function ended(slot)
+	local state = get(slot, "state")
+	return state == M.DONE or state == M.FAILED
+end
+
+-- How the body ended, from its report: {true} or {false, message}.
+local function outcome(slot)
+	local state = get(slot, "state")
+	if state == M.DONE then
+		return {true}
+	elseif state == M.FAILED then
+		return {false, get(slot, "error") or "error without a message"}
+	end
+	return {false, "the worker ended without reporting how its body ended"}
+end
+
+-- Stops the thread (kthread_stop returns once it has exited) and closes its
+-- runtime, which drops that runtime's references to the suite's objects.
+local function finish(h)
+	if not h.finished then
+		h.finished = true
+		h.thread:stop()
+		h.runtime:stop()
+	end
+end
+
+local function result(h)
+	return h.result[1], h.result[2]
+end
+
+-- Waits for the body to return: true, or false and the error message.
+function Handle:join()
+	if self.result == nil then
+		local slot = self.slot
+		local done = poll(function()
+			return ended(slot)
+		end, JOIN_MS)
+		finish(self)
+		if done then
+			self.result = outcome(slot)
+		else
+			self.result = {false, "the worker did not end within " .. JOIN_MS .. " ms (stopped)"}
+		end
+	end
+	return result(self)
+end
+
+-- Stops the thread as thread:stop() does, then returns as join() does.
+function Handle:stop()
+	if self.result == nil then
+		finish(self)
+		self.result = outcome(self.slot)
+	end
+	return result(self)
+end
+
+-- The env of a suite, and the function that closes it.
+function M.new(opts)
+	opts = opts or {}
+	M.usepath()
+	local thread = require("thread")
+	local store = rcu.table(STORE_BUCKETS)
+	local handles = {}
+	local env = {kernel = true, name = opts.name, print = opts.print, yield = yield}
+
+	function env.share(name, value)
+		put(store, name, value)
+	end
+
+	function env.fetch(name)
+		return get(store, name)
+	end
+
+	function env.spawn(role)
+		local slot = newslot(store, role, false)
+		local ok, runtime = loadworker(slot, "process")
+		if not ok then
+			error("env.spawn: worker runtime for " .. role .. ": " .. tostring(runtime), 2)
+		end
+		local made, th = pcall(thread.run, runtime, "luasync_worker")
+		if not made then
+			runtime:stop()
+			error("env.spawn: thread for " .. role .. ": " .. tostring(th), 2)
+		end
+		local h = setmetatable({slot = slot, runtime = runtime, thread = th}, Handle)
+		handles[#handles + 1] = h
+		-- Stopping a kernel thread that has not run yet skips its body; wait
+		-- until the body runs so that stop() always interrupts it.
+		if not poll(function()
+			return get(slot, "state") ~= nil
+		end, START_MS) then
+			h:stop()
+			error("env.spawn: the thread for " .. role .. " did not start within " .. START_MS .. " ms", 2)
+		end
+		return h
+	end
+
+	function env.inruntime(context, role)
+		local slot = newslot(store, role, true)
+		local ok, runtime = loadworker(slot, context)
+		if not ok then
+			return false, tostring(runtime)
+		end
+		runtime:stop()
+		return true
+	end
+
+	local saved = _G.print
+	if opts.print ~= nil then
+		-- Support modules (luasync_tap) print through the runtime's globals.
+		_G.print = opts.print
+	end
+
+	local function close()
+		_G.print = saved
+		local left = 0
+		for _, h in ipairs(handles) do
+			if not h.finished then
+				left = left + 1
+				h:stop()
+			end
+		end
+		clear(store)
+		return left
+	end
+
+	return env, close
+end
+
+-- For worker.lua, while a worker runtime loads: the run function of the
+-- requested role, the report function (state [, message]) and whether the
+-- role runs during the load itself (env.inruntime) rather than on a thread.
+function M.worker()
+	M.usepath()
+	local slot = get(shared(), SPAWN)
+	if slot == nil then
+		error("no request in lunatik._ENV: workers are started by env.spawn", 2)
+	end
+	local store, role = get(slot, "store"), get(slot, "role")
+	local env = {kernel = true, role = role, yield = yield}
+
+	function env.share(name, value)
+		put(store, name, value)
+	end
+
+	function env.fetch(name)
+		return get(store, name)
+	end
+
+	local function run()
+		local body = require("luasync_workers")[role]
+		if body == nil then
+			body = require("luasync.lunatik.roles")[role]
+		end
+		if type(body) ~= "function" then
+			error("no worker role " .. tostring(role))
+		end
+		return body(env)
+	end
+
+	local function report(state, message)
+		if message ~= nil then
+			put(slot, "error", tostring(message))
+		end
+		put(slot, "state", state)
+	end
+
+	return run, report, get(slot, "atload") == true
+end
+
+return M

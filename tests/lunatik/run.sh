@@ -1,0 +1,121 @@
+#!/bin/sh
+# Suite `lunatik`: the Lua contract suite (tests/lua/*.lua) and the
+# kernel-only cases (tests/lunatik/*.lua) run inside Lunatik, with luasync.ko
+# providing completion, mutex and semaphore. Runs in the guest (busybox sh).
+#
+# Needs LUNATIK=1 (the VM was built with LUNATIK_DIR); without it every file
+# is reported as skipped, with the reason. Every tests/lua/*.lua is a case
+# file; in tests/lunatik/, a case file is one that takes its env as the
+# chunk's argument (a line `local env = ...`), the others being support
+# scripts (env.lua, worker.lua, ...), which the VM has as the Lua modules
+# luasync.lunatik.NAME. Each case file runs with the env of tests/lua/README
+# (see lunatik.sh) and prints TAP; its results are renumbered into this
+# suite's stream as "FILE: name". A file fails as a whole when it raises,
+# leaves spawned threads running, does not finish within
+# LUNATIK_FILE_TIMEOUT seconds, prints no result, or prints fewer results
+# than its plan.
+
+here=$(pwd)
+files=
+support=
+for f in "$here"/../lua/*.lua; do
+    [ -f "$f" ] && files="$files $f"
+done
+for f in "$here"/*.lua; do
+    [ -f "$f" ] || continue
+    if grep -q '^local env = \.\.\.' "$f"; then
+        files="$files $f"
+    else
+        support="${support:+$support }$(basename "$f")"
+    fi
+done
+timeout_s=${LUNATIK_FILE_TIMEOUT:-300}
+
+n=0
+pass() { n=$((n + 1)); echo "ok $n - $*"; }
+fail() { n=$((n + 1)); echo "not ok $n - $*"; }
+diag() { sed 's/^/# /'; }
+# tests/lua/x.lua or tests/lunatik/y.lua
+label() { echo "tests/$(basename "$(dirname "$1")")/$(basename "$1")"; }
+
+if [ "${LUNATIK:-}" != 1 ]; then
+    reason="LUNATIK_DIR not set: the VM has no Lunatik modules to run Lua in (set LUNATIK_DIR to a Lunatik 4.4 tree built for the test kernel)"
+    if [ -z "$files" ]; then
+        echo "ok 1 - lunatik suite # SKIP $reason"
+    else
+        for f in $files; do n=$((n + 1)); echo "ok $n - $(label "$f") # SKIP $reason"; done
+    fi
+    exit 0
+fi
+
+# shellcheck source=tests/lunatik/lunatik.sh
+. "$here/lunatik.sh"
+
+echo "# support scripts, not run as cases: ${support:-none}"
+
+if out=$(lunatik_load); then
+    pass "Lunatik's modules load ($LUNATIK_MODULES)"
+else
+    fail "Lunatik's modules load"
+    echo "$out" | diag
+    exit 1
+fi
+if grep -q '^luacompletion ' /proc/modules; then
+    fail "Lunatik's own completion module is not loaded"
+else
+    pass "Lunatik's own completion module is not loaded"
+fi
+if out=$(insmod "$MODDIR/luasync.ko" 2>&1); then
+    pass "insmod luasync.ko after Lunatik"
+else
+    fail "insmod luasync.ko after Lunatik"
+    echo "$out" | diag
+    exit 1
+fi
+
+[ -n "$files" ] || fail "no Lua files in tests/lua/ or tests/lunatik/"
+
+for f in $files; do
+    name=$(label "$f")
+    lunatik_exec "$f" "$name" env "$timeout_s" >/tmp/lunatik-out
+    status=$?
+    # Renumber the file's results into this suite; check its plan and end.
+    awk -v start="$n" -v name="$name" -v status="$status" -v marker="$LUNATIK_MARKER" '
+        BEGIN { n = start }
+        function result(ok, text) { n++; print ok " " n " - " name ": " text }
+        index($0, marker) == 1 { end = substr($0, length(marker) + 2); next }
+        /^(not )?ok([ \t]|$)/ {
+            ok = ($0 ~ /^not /) ? "not ok" : "ok"
+            text = $0
+            sub(/^(not )?ok[ \t]*[0-9]*[ \t]*(-[ \t]*)?/, "", text)
+            result(ok, text); seen++; next
+        }
+        /^[ \t]*1\.\.[0-9]+/ { plan = $0; sub(/^[ \t]*1\.\./, "", plan); plan += 0; next }
+        { print "# " $0 }
+        END {
+            if (status != 0) result("not ok", end)
+            else if (seen == 0) result("not ok", "printed no result")
+            if (plan > seen) result("not ok", plan - seen " of its " plan " planned results missing")
+            print "COUNT " n > "/tmp/lunatik-count"
+        }' /tmp/lunatik-out
+    n=$(sed -n 's/^COUNT //p' /tmp/lunatik-count)
+done
+
+if lunatik_collect; then
+    pass "garbage collected in the driver runtime"
+else
+    fail "garbage collected in the driver runtime"
+fi
+# Every object holds a reference on luasync.ko: it unloads only if all were
+# released. The driver runtime holds the module references its require()s took (Lua's
+# loader keeps each luaopen_* symbol until the state closes): unloading
+# lunatik_run closes it, and releases what its objects held.
+if grep -q '^lunatik_run ' /proc/modules && ! out=$(rmmod lunatik_run 2>&1); then
+    echo "# rmmod lunatik_run failed: $out"
+fi
+if out=$(rmmod luasync 2>&1); then
+    pass "rmmod luasync (no object left alive)"
+else
+    fail "rmmod luasync (no object left alive)"
+    echo "$out" | diag
+fi
