@@ -2,8 +2,8 @@
 
 //! A completion with the semantics of the kernel's `struct completion`.
 
-use kernel::prelude::pin_data;
 use kernel::init::PinInit;
+use kernel::prelude::pin_data;
 
 use super::waitqueue::{lock_class, LockClass, WaitQueue};
 use super::{Timeout, WaitError};

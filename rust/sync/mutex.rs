@@ -2,9 +2,9 @@
 
 //! A sleeping lock owned by an opaque token rather than by a task.
 
-use kernel::prelude::pin_data;
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use kernel::init::PinInit;
+use kernel::prelude::pin_data;
 
 use super::waitqueue::{lock_class, LockClass, WaitQueue};
 use super::{LockError, Owner, Timeout, UnlockError};

@@ -2,9 +2,9 @@
 
 //! A counting semaphore.
 
-use kernel::prelude::pin_data;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::init::PinInit;
+use kernel::prelude::pin_data;
 
 use super::waitqueue::{lock_class, LockClass, WaitQueue};
 use super::{Timeout, UpError, WaitError};

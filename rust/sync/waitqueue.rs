@@ -21,11 +21,11 @@
 //! operations, so either the waker sees the waiter counted in and takes the lock to wake
 //! it, or the waiter's `take` sees the change: no wake-up falls between the two.
 
-use kernel::prelude::pin_data;
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 use core::sync::atomic::{AtomicU32, Ordering};
+use kernel::prelude::pin_data;
 use kernel::{bindings, init::PinInit, pin_init, str::CStr, sync::LockClassKey, types::Opaque};
 
 use super::timeout::{self, Deadline};
@@ -34,8 +34,14 @@ use super::{Timeout, WaitError};
 extern "C" {
     fn luasync_wq_lock(wq: *mut bindings::wait_queue_head) -> kernel::ffi::c_ulong;
     fn luasync_wq_unlock(wq: *mut bindings::wait_queue_head, flags: kernel::ffi::c_ulong);
-    fn luasync_wq_enqueue(wq: *mut bindings::wait_queue_head, entry: *mut bindings::wait_queue_entry);
-    fn luasync_wq_dequeue(wq: *mut bindings::wait_queue_head, entry: *mut bindings::wait_queue_entry);
+    fn luasync_wq_enqueue(
+        wq: *mut bindings::wait_queue_head,
+        entry: *mut bindings::wait_queue_entry,
+    );
+    fn luasync_wq_dequeue(
+        wq: *mut bindings::wait_queue_head,
+        entry: *mut bindings::wait_queue_entry,
+    );
     fn luasync_wq_wake_locked(wq: *mut bindings::wait_queue_head, nr: kernel::ffi::c_int);
     fn luasync_set_current_interruptible();
     fn luasync_set_current_running();
@@ -57,7 +63,9 @@ impl LockClass {
     fn key_ptr(&self) -> *mut bindings::lock_class_key {
         // `LockClassKey` is `#[repr(transparent)]` over `Opaque<lock_class_key>`, itself
         // `#[repr(transparent)]` over the C struct, so the pointers are the same.
-        core::ptr::from_ref(self.key).cast::<bindings::lock_class_key>().cast_mut()
+        core::ptr::from_ref(self.key)
+            .cast::<bindings::lock_class_key>()
+            .cast_mut()
     }
 }
 

@@ -32,8 +32,13 @@ mod tests {
         let now = Instant::now();
         assert_eq!(Timeout::Infinite.deadline(now), None);
         assert_eq!(Timeout::Millis(u64::MAX).deadline(now), None);
-        assert_eq!(Timeout::Millis(Timeout::FOREVER_ABOVE_MS + 1).deadline(now), None);
-        assert!(Timeout::Millis(Timeout::FOREVER_ABOVE_MS).deadline(now).is_some());
+        assert_eq!(
+            Timeout::Millis(Timeout::FOREVER_ABOVE_MS + 1).deadline(now),
+            None
+        );
+        assert!(Timeout::Millis(Timeout::FOREVER_ABOVE_MS)
+            .deadline(now)
+            .is_some());
         assert_eq!(
             Timeout::Millis(10).deadline(now),
             Some(now + Duration::from_millis(10))
