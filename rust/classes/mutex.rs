@@ -109,43 +109,44 @@ fn owned(state: &mut State) -> Result<Reply, LuaError> {
 
 /// `m:scope(f, ...)`: locks (raising if that fails), calls `f(...)` in protected mode,
 /// unlocks in every case, then returns `f`'s results or raises its error value unchanged.
+///
+/// The mutex is held by a counted reference across the call, not looked up again
+/// afterwards: `f` may collect its own value of it (`m:__gc()`) or replace it on the
+/// stack, and the mutex must still be unlocked, and only that one.
 fn scope(state: &mut State) -> Result<Reply, LuaError> {
     let owner = owner(state, "scope")?;
-    {
-        let mutex = args::this::<Mutex>(state)?;
-        if state.kind(2) != Type::Function {
-            let got = port::type_name(state, 2);
-            return Err(LuaError::arg(
-                2,
-                format_args!("function expected, got {}", Bytes(got)),
-            ));
-        }
-        wait::may_sleep(state, Class::Mutex, "scope", Timeout::Infinite)?;
-        match mutex.lock(owner, Timeout::Infinite) {
-            Ok(()) => {}
-            Err(LockError::Deadlock) => return Err(deadlock("scope")),
-            Err(LockError::Wait(error)) => {
-                let why = wait::reason(error);
-                return Err(LuaError::msg(format_args!(
-                    "mutex: scope: lock failed ({why})"
-                )));
-            }
-        }
-        // The borrow of the mutex ends here: `f` may do anything to its own reference.
+    args::this::<Mutex>(state)?;
+    if state.kind(2) != Type::Function {
+        let got = port::type_name(state, 2);
+        return Err(LuaError::arg(
+            2,
+            format_args!("function expected, got {}", Bytes(got)),
+        ));
     }
-    // `f` and its arguments sit above the mutex, which stays at index 1.
+    wait::may_sleep(state, Class::Mutex, "scope", Timeout::Infinite)?;
+    let held = port::hold::<Mutex>(state, 1)
+        .ok_or_else(|| LuaError::msg(format_args!("mutex: scope: the mutex was released")))?;
+    let locked = held.get().lock(owner, Timeout::Infinite);
+    if let Err(error) = locked {
+        port::unhold(held);
+        return Err(match error {
+            LockError::Deadlock => deadlock("scope"),
+            LockError::Wait(error) => {
+                let why = wait::reason(error);
+                LuaError::msg(format_args!("mutex: scope: lock failed ({why})"))
+            }
+        });
+    }
+    // `f` and its arguments sit above the mutex, at index 1. The protected call catches
+    // every error, so `held` is given back below on every path.
     let called = state.pcall_from(2);
-    // Look the mutex up again: the object at index 1 is still referenced by this stack,
-    // but `f` may have run its `__gc` by hand.
-    let unlocked = match port::private::<Mutex>(state, 1) {
-        Some(mutex) => mutex.unlock(owner).is_ok(),
-        None => false,
-    };
+    let unlocked = held.get().unlock(owner).is_ok();
+    port::unhold(held);
     match called {
         Err(()) => Err(LuaError::Rethrow),
         Ok(()) if unlocked => Ok(Reply::Pushed(state.top().saturating_sub(1))),
         Ok(()) => Err(LuaError::msg(format_args!(
-            "mutex: scope: the mutex was unlocked or released inside the scope"
+            "mutex: scope: the mutex was unlocked inside the scope"
         ))),
     }
 }

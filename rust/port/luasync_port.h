@@ -42,10 +42,27 @@ void *luasync_port_toprivate(struct lua_State *L, int idx, unsigned int cls);
 /* The class name of a Lunatik object at @idx, else its Lua type name. Never raises. */
 const char *luasync_port_typename(struct lua_State *L, int idx);
 
+/*
+ * Takes a reference on the object at @idx if it is a live object of @cls and
+ * returns it (a handle for the two calls below), else NULL. Never raises. The
+ * object and its private data then live until luasync_port_unhold(), whatever
+ * the script does to the value at @idx meanwhile.
+ */
+void *luasync_port_hold(struct lua_State *L, int idx, unsigned int cls);
+
+/* The private data of a held object. */
+void *luasync_port_heldprivate(void *held);
+
+/* Drops the reference of luasync_port_hold(); may release the object. Never raises. */
+void luasync_port_unhold(void *held);
+
 /* Whether the runtime of @L may sleep. Never raises. */
 bool luasync_port_cansleep(struct lua_State *L);
 
-/* A token naming the runtime of @L (its runtime object), 0 if none. Never raises. */
+/*
+ * A token naming the runtime of @L: a number given to it when it first opened
+ * the mutex library, never given to another runtime; 0 if none. Never raises.
+ */
 uintptr_t luasync_port_owner(struct lua_State *L);
 
 /* "process", "softirq", "hardirq" or "unknown". Never raises. */

@@ -76,6 +76,7 @@ struct luasync44_runtime {
 /* The Lua 5.5 and Lunatik names the port uses, on top of the descriptions above. */
 
 typedef struct lua_State lua_State;
+typedef long long lua_Integer;
 typedef int (*lua_CFunction)(lua_State *L);
 typedef struct luaL_Reg {
 	const char *name;
@@ -84,7 +85,9 @@ typedef struct luaL_Reg {
 
 #define LUA_REGISTRYINDEX	LUASYNC44_REGISTRYINDEX
 #define LUA_TNONE		(-1)
+#define LUA_TNIL		0
 #define LUA_TLIGHTUSERDATA	2
+#define LUA_TNUMBER		3
 #define LUA_TUSERDATA		7
 
 int lua_absindex(lua_State *L, int idx);
@@ -99,6 +102,12 @@ void lua_createtable(lua_State *L, int narr, int nrec);
 void lua_setfield(lua_State *L, int idx, const char *k);
 void lua_rawset(lua_State *L, int idx);
 int lua_getiuservalue(lua_State *L, int idx, int n);
+void *lua_newuserdatauv(lua_State *L, size_t sz, int nuvalue);
+int lua_setmetatable(lua_State *L, int objindex);
+int lua_rawgetp(lua_State *L, int idx, const void *p);
+void lua_rawsetp(lua_State *L, int idx, const void *p);
+void lua_pushinteger(lua_State *L, lua_Integer n);
+lua_Integer lua_tointegerx(lua_State *L, int idx, int *isnum);
 void luaL_setfuncs(lua_State *L, const luaL_Reg *l, int nup);
 
 typedef luasync44_opt_t lunatik_opt_t;
@@ -121,6 +130,9 @@ static inline lunatik_object_t *luasync44_toruntime(lua_State *L)
 lunatik_object_t *lunatik_newobject(lua_State *L, const lunatik_class_t *class, size_t size,
 				    lunatik_opt_t opt);
 int lunatik_deleteobject(lua_State *L);
+void lunatik_releaseobject(struct kref *kref);
+#define lunatik_getobject(o)	kref_get(&(o)->kref)
+#define lunatik_putobject(o)	kref_put(&(o)->kref, lunatik_releaseobject)
 
 #endif /* !LUASYNC_LUNATIK_HEADERS */
 

@@ -15,7 +15,9 @@
 //! its opener (`luaopen_<class>`).
 
 use core::ffi::{c_char, c_int, c_uint, c_void};
+use core::marker::PhantomData;
 use core::num::NonZeroUsize;
+use core::ptr::NonNull;
 
 use crate::lua::ffi::{luaL_Reg, lua_State};
 use crate::lua::{State, Table};
@@ -71,6 +73,9 @@ extern "C" {
     fn luasync_port_cansleep(l: *mut lua_State) -> bool;
     fn luasync_port_owner(l: *mut lua_State) -> usize;
     fn luasync_port_context(l: *mut lua_State) -> *const c_char;
+    fn luasync_port_hold(l: *mut lua_State, idx: c_int, class: c_uint) -> *mut c_void;
+    fn luasync_port_heldprivate(held: *mut c_void) -> *mut c_void;
+    fn luasync_port_unhold(held: *mut c_void);
 }
 
 /// The body of `luaopen_<class>`: pushes the library table made of `lib` and registers the
@@ -116,6 +121,48 @@ pub(crate) fn private<T: Private>(state: &State, idx: c_int) -> Option<&T> {
     // holds an initialised `T` (`Private`'s contract) that is only ever shared (`T: Sync`),
     // and the object stays alive while `state` is borrowed (see above).
     unsafe { p.cast::<T>().as_ref() }
+}
+
+/// A reference held on an object of `T::CLASS` (see [`hold`]), which keeps the object and
+/// its `T` alive whatever Lua code does to the value it was taken from.
+///
+/// It is a plain handle with no destructor, so a Lua error cannot skip its release:
+/// [`unhold`] must be called on every path, which is why it is only used around a
+/// protected call.
+pub(crate) struct Held<T: Private> {
+    handle: NonNull<c_void>,
+    _private: PhantomData<*const T>,
+}
+
+impl<T: Private> Held<T> {
+    /// The held object's private data.
+    pub(crate) fn get(&self) -> &T {
+        // SAFETY: `handle` came from `luasync_port_hold` and is not yet given back, so the
+        // object holds a reference and its private data, an initialised `T` (`Private`'s
+        // contract, `T::CLASS` was checked), lives at least as long as `self`; `T: Sync`
+        // is only shared.
+        unsafe { &*luasync_port_heldprivate(self.handle.as_ptr()).cast::<T>() }
+    }
+}
+
+/// Takes a reference on the value at `idx` if it is a live object of `T::CLASS`. Never
+/// raises.
+pub(crate) fn hold<T: Private>(state: &State, idx: c_int) -> Option<Held<T>> {
+    // SAFETY: `state` is the state of the running call; the port checks the value without
+    // raising.
+    let handle = unsafe { luasync_port_hold(state.as_ptr(), idx, T::CLASS.id()) };
+    NonNull::new(handle).map(|handle| Held {
+        handle,
+        _private: PhantomData,
+    })
+}
+
+/// Gives back a reference taken by [`hold`]; the object is released if it was the last.
+/// Never raises.
+pub(crate) fn unhold<T: Private>(held: Held<T>) {
+    // SAFETY: `held` came from `luasync_port_hold` and is consumed here, so the reference
+    // is given back exactly once.
+    unsafe { luasync_port_unhold(held.handle.as_ptr()) }
 }
 
 /// The longest name read from C; names are cut there.

@@ -96,7 +96,7 @@ t:raises(function() m:scope(function() end) end, "mutex: scope: deadlock",
 t:ok(m:locked() and m:owned(), "the failed scope left the caller's own lock alone")
 m:unlock()
 t:raises(function() m:scope(function() m:unlock() end) end,
-	"mutex: scope: the mutex was unlocked or released inside the scope",
+	"mutex: scope: the mutex was unlocked inside the scope",
 	"scope raises when f unlocked the mutex itself")
 t:is(m:locked(), false, "and the mutex is free")
 t:raises(function() m:scope(5) end, "bad argument #1 to 'scope' (function expected, got number)",

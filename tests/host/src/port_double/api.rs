@@ -115,3 +115,34 @@ unsafe extern "C" fn luasync_port_context(l: *mut lua_State) -> *const c_char {
         None => c"unknown".as_ptr(),
     }
 }
+
+#[no_mangle]
+unsafe extern "C" fn luasync_port_hold(l: *mut lua_State, idx: c_int, cls: c_uint) -> *mut c_void {
+    // SAFETY: called by the binding with the state of a running call; never raises.
+    let private = unsafe { luasync_port_toprivate(l, idx, cls) };
+    if private.is_null() {
+        return std::ptr::null_mut();
+    }
+    // SAFETY: `toprivate` found a live object of the class at `idx`.
+    match unsafe { object::object_at(l, idx) } {
+        Some(obj) => {
+            // SAFETY: `obj` is live.
+            unsafe { object::get(obj) };
+            obj.cast()
+        }
+        None => std::ptr::null_mut(),
+    }
+}
+
+#[no_mangle]
+unsafe extern "C" fn luasync_port_heldprivate(held: *mut c_void) -> *mut c_void {
+    // SAFETY: `held` came from `luasync_port_hold`, whose reference keeps it live.
+    unsafe { (*held.cast::<object::Object>()).private() }
+}
+
+#[no_mangle]
+unsafe extern "C" fn luasync_port_unhold(held: *mut c_void) {
+    // SAFETY: `held` came from `luasync_port_hold`, and the binding gives its reference
+    // back once.
+    unsafe { object::put(held.cast()) }
+}
