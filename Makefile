@@ -95,7 +95,7 @@ run: kernel
 	$(SCRIPTS)/module.sh plain
 	@[ -n "$(LUNATIK_DIR)" ] || echo "luasync: LUNATIK_DIR is not set, so the VM has no" \
 		"Lunatik: luasync.ko is loaded and shown, the Lua examples are skipped"
-	$(SCRIPTS)/vm.sh plain run examples
+	$(SCRIPTS)/vm.sh plain run examples selftest
 
 bench: kernel
 	$(SCRIPTS)/module.sh plain
