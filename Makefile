@@ -16,8 +16,10 @@
 #   make clean        remove what `make` built; `make distclean` also build/
 #
 # Variables: KDIR (kernel build tree for `make`), LUNATIK_DIR (a Lunatik 4.4
-# tree built for that kernel: its headers are used, and the VM runs the Lua
-# suites), LLVM=1 (build the plain test kernel with clang), JOBS, VM_TIMEOUT.
+# tree already built for the kernel in use; by default the pinned Lunatik is
+# built into build/, from LUNATIK_SRC or the local mirror, see
+# scripts/lunatik.sh), LLVM=1 (build the plain test kernel with clang), JOBS,
+# VM_TIMEOUT.
 
 SHELL := /bin/bash
 
@@ -28,12 +30,7 @@ LUNATIK_DIR ?=
 SCRIPTS := bash $(CURDIR)/scripts
 CHECK_SUITES := module selftest lunatik
 
-export LUNATIK_DIR LLVM JOBS VM_TIMEOUT
-
-ifneq ($(LUNATIK_DIR),)
-KBUILD_LUNATIK := LUNATIK_DIR=$(abspath $(LUNATIK_DIR)) \
-	KBUILD_EXTRA_SYMBOLS=$(abspath $(LUNATIK_DIR))/Module.symvers
-endif
+export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT
 
 # Each target runs its steps in order, and the steps are no-ops when their
 # product is up to date (the kernel build is cached by a stamp, the module
@@ -44,10 +41,17 @@ endif
 
 all: modules
 
+# Against LUNATIK_DIR, or the pinned Lunatik built for KDIR into build/.
 modules:
 	@test -d "$(KDIR)" || { echo "luasync: no kernel build tree at KDIR=$(KDIR)" \
 		"(install the kernel headers, or pass KDIR=...)" >&2; exit 1; }
-	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" $(KBUILD_LUNATIK) modules
+	@set -e; lunatik="$(abspath $(LUNATIK_DIR))"; \
+	if [ -z "$(LUNATIK_DIR)" ]; then \
+		release=$$(cat "$(KDIR)/include/config/kernel.release"); \
+		lunatik=$$($(SCRIPTS)/lunatik.sh "$(KDIR)" "$(CURDIR)/build/lunatik-$$release" $(if $(LLVM),LLVM=$(LLVM))); \
+	fi; \
+	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" LUNATIK_DIR="$$lunatik" \
+		KBUILD_EXTRA_SYMBOLS="$$lunatik/Module.symvers" modules
 
 # The kernel's clean when KDIR is there; then whatever it does not know of
 # (the .syms lists of the weakened objects) or could not reach.
@@ -73,7 +77,8 @@ kernel-debug: provision
 host-test: provision
 	@if [ -f tests/host/Cargo.toml ]; then \
 		echo "luasync: host tests (cargo test)"; \
-		CARGO_TARGET_DIR="$(CURDIR)/build/host-target" \
+		lunatik=$$($(SCRIPTS)/lunatik.sh --source "$(CURDIR)/build/lunatik-src") && \
+		LUNATIK_LIB="$$lunatik/lib" CARGO_TARGET_DIR="$(CURDIR)/build/host-target" \
 			cargo test --locked --manifest-path tests/host/Cargo.toml; \
 	else \
 		echo "luasync: no tests/host/Cargo.toml: no host tests"; \
@@ -93,8 +98,6 @@ check-debug: kernel-debug
 
 run: kernel
 	$(SCRIPTS)/module.sh plain
-	@[ -n "$(LUNATIK_DIR)" ] || echo "luasync: LUNATIK_DIR is not set, so the VM has no" \
-		"Lunatik: luasync.ko is loaded and shown, the Lua examples are skipped"
 	$(SCRIPTS)/vm.sh plain run examples selftest
 
 bench: kernel

@@ -24,3 +24,16 @@ kernel_llvm_flag() {
 }
 
 kernel_dir() { echo "$BUILD/kernel-$1"; }
+
+# The Lunatik tree of a flavour's test kernel: LUNATIK_DIR when given (a tree
+# already built for that kernel), else the pinned Lunatik built by lunatik.sh
+# into build/lunatik-FLAVOUR (cached). Prints its absolute path.
+lunatik_dir() {
+    local flavour=$1
+    if [ -n "${LUNATIK_DIR:-}" ]; then
+        (cd "$LUNATIK_DIR" 2>/dev/null && pwd) || die "LUNATIK_DIR=$LUNATIK_DIR is not a directory"
+        return
+    fi
+    bash "$TOP/scripts/lunatik.sh" "$(kernel_dir "$flavour")" "$BUILD/lunatik-$flavour" \
+        $(kernel_llvm_flag "$flavour")
+}

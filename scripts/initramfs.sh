@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Packs the initramfs of the test VM: busybox-static and its applets, the
-# guest's /init, the modules under test, the suites, the Lua examples, and,
-# with LUNATIK_DIR, Lunatik's modules and Lua files where Lunatik's own
-# install puts them.
+# guest's /init, the modules under test, the suites, the Lua examples, and
+# Lunatik's modules and Lua files (from lunatik_dir: LUNATIK_DIR, or the
+# pinned Lunatik built for this kernel) where Lunatik's own install puts them.
 #
 #   scripts/initramfs.sh FLAVOUR OUTPUT.cpio.gz SUITE...
 #
@@ -48,7 +48,7 @@ install -m 0755 "$TOP/scripts/guest/init" init
 # modules.dep lets busybox's modinfo read a module file.
 mkdir -p lib/modules/luasync "lib/modules/$release"
 : >"lib/modules/$release/modules.dep"
-for ko in luasync luasync_selftest luasync_bench; do
+for ko in luasync luasync_selftest luasync_bench luasync_testlib; do
     if [ -f "$moddir/$ko.ko" ]; then install -m 0644 "$moddir/$ko.ko" lib/modules/luasync/; fi
 done
 
@@ -64,44 +64,40 @@ for d in "$TOP"/tests/*/; do
 done
 if [ -d "$TOP/lua/examples" ]; then copy_tree "$TOP/lua/examples" lua/examples; fi
 
-lunatik=0
 lunatik_moddir=/lib/modules/$release/lunatik
-if [ -n "${LUNATIK_DIR:-}" ]; then
-    src=$(cd "$LUNATIK_DIR" && pwd) || die "LUNATIK_DIR=$LUNATIK_DIR is not a directory"
-    ls "$src"/lunatik.ko >/dev/null 2>&1 || die "no lunatik.ko in $src: build Lunatik for the $flavour kernel first"
-    mkdir -p ".$lunatik_moddir"
-    install -m 0644 "$src"/*.ko "$src"/lib/*.ko ".$lunatik_moddir/"
-    # The Lua side, as Lunatik's scripts_install lays it out.
-    root=lib/modules/lua
-    mkdir -p "$root"
-    for f in driver.lua lib/class.lua lib/mailbox.lua lib/net.lua lib/struct.lua \
-             lib/netlink.lua lib/util.lua lib/lighten.lua; do
-        if [ -f "$src/$f" ]; then install -m 0644 "$src/$f" "$root/"; fi
-    done
-    for d in lunatik socket netlink netlink/rt netlink/nl80211 syscall crypto bpf; do
-        if ls "$src/lib/$d"/*.lua >/dev/null 2>&1; then
-            mkdir -p "$root/$d" && install -m 0644 "$src/lib/$d"/*.lua "$root/$d/"
-        fi
-    done
-    for d in linux lunatik; do
-        if ls "$src/autogen/$d"/*.lua >/dev/null 2>&1; then
-            mkdir -p "$root/$d" && install -m 0644 "$src/autogen/$d"/*.lua "$root/$d/"
-        fi
-    done
-    [ -f "$root/driver.lua" ] || die "no driver.lua in $src: LUNATIK_DIR must be a Lunatik source tree"
-    # luasync's own scripts, reachable as require/runtime names luasync.*.
-    for d in tests/lunatik tests/lua lua/examples; do
-        if [ -d "$TOP/$d" ]; then copy_tree "$TOP/$d" "$root/luasync/$(basename "$d")"; fi
-    done
-    lunatik=1
-fi
+src=$(lunatik_dir "$flavour")
+ls "$src"/lunatik.ko >/dev/null 2>&1 || die "no lunatik.ko in $src: build Lunatik for the $flavour kernel first"
+mkdir -p ".$lunatik_moddir"
+install -m 0644 "$src"/*.ko "$src"/lib/*.ko ".$lunatik_moddir/"
+# The Lua side, as Lunatik's scripts_install lays it out.
+root=lib/modules/lua
+mkdir -p "$root"
+for f in driver.lua lib/class.lua lib/mailbox.lua lib/net.lua lib/struct.lua \
+         lib/netlink.lua lib/util.lua lib/lighten.lua; do
+    if [ -f "$src/$f" ]; then install -m 0644 "$src/$f" "$root/"; fi
+done
+for d in lunatik socket netlink netlink/rt netlink/nl80211 syscall crypto bpf; do
+    if ls "$src/lib/$d"/*.lua >/dev/null 2>&1; then
+        mkdir -p "$root/$d" && install -m 0644 "$src/lib/$d"/*.lua "$root/$d/"
+    fi
+done
+for d in linux lunatik; do
+    if ls "$src/autogen/$d"/*.lua >/dev/null 2>&1; then
+        mkdir -p "$root/$d" && install -m 0644 "$src/autogen/$d"/*.lua "$root/$d/"
+    fi
+done
+[ -f "$root/driver.lua" ] || die "no driver.lua in $src: LUNATIK_DIR must be a Lunatik source tree"
+# luasync's own scripts, reachable as require/runtime names luasync.*.
+mkdir -p "$root/luasync"
+for d in tests/lunatik tests/lua lua/examples; do
+    if [ -d "$TOP/$d" ]; then copy_tree "$TOP/$d" "$root/luasync/$(basename "$d")"; fi
+done
 
 kmemleak=0
 [ "$flavour" = debug ] && kmemleak=1
 cat >etc/luasync.conf <<EOF
 SUITES="${suites[*]}"
 MODDIR=/lib/modules/luasync
-LUNATIK=$lunatik
 LUNATIK_MODDIR=$lunatik_moddir
 KMEMLEAK=$kmemleak
 EOF

@@ -7,9 +7,9 @@
 # stays clean; Kbuild then runs there with the compiler choice the kernel was
 # built with. Unchanged sources keep their times, so a rebuild is incremental.
 #
-# Environment: LUNATIK_DIR (a Lunatik tree built for this kernel: its headers
-# and Module.symvers are used), CLIPPY=1 (lint the Rust code with clippy and
-# fail on any warning), JOBS.
+# Lunatik: the tree of lunatik_dir (LUNATIK_DIR, or the pinned Lunatik built
+# for this kernel): its headers and Module.symvers are used. Environment:
+# CLIPPY=1 (lint the Rust code with clippy and fail on any warning), JOBS.
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
@@ -23,7 +23,7 @@ kdir=$(kernel_dir "$flavour")
 [ -f "$kdir/.luasync-stamp" ] || die "no $flavour test kernel in $kdir (run: scripts/kernel.sh $flavour)"
 
 # What Kbuild builds from; everything else in the tree is not module source.
-sources=(Kbuild rust tests/selftest tests/bench)
+sources=(Kbuild rust tests/selftest tests/bench tests/lunatik/testlib.c)
 
 # Files Kbuild writes next to the sources: kept across syncs (rsync neither
 # copies nor deletes excluded names), so the build stays incremental.
@@ -55,16 +55,14 @@ if [ -n "${RUSTC:-}" ]; then
 elif [ -f "$BUILD/toolchain.mk" ]; then
     kmake+=(RUSTC=/usr/bin/rustc)
 fi
-if [ -n "${LUNATIK_DIR:-}" ]; then
-    lunatik=$(cd "$LUNATIK_DIR" 2>/dev/null && pwd) || die "LUNATIK_DIR=$LUNATIK_DIR is not a directory"
-    [ -f "$lunatik/lunatik.h" ] || die "LUNATIK_DIR=$lunatik has no lunatik.h: point it at a Lunatik source tree"
-    [ -f "$lunatik/Module.symvers" ] ||
-        die "no $lunatik/Module.symvers: build Lunatik for this kernel first (make -C $lunatik MODULES_BUILD_PATH=$kdir)"
-    kmake+=(LUNATIK_DIR="$lunatik" KBUILD_EXTRA_SYMBOLS="$lunatik/Module.symvers")
-fi
+lunatik=$(lunatik_dir "$flavour")
+[ -f "$lunatik/lunatik.h" ] || die "$lunatik has no lunatik.h: LUNATIK_DIR must be a Lunatik source tree"
+[ -f "$lunatik/Module.symvers" ] ||
+    die "no $lunatik/Module.symvers: build that Lunatik for the $flavour kernel first (or leave LUNATIK_DIR unset)"
+kmake+=(LUNATIK_DIR="$lunatik" KBUILD_EXTRA_SYMBOLS="$lunatik/Module.symvers")
 if [ "${CLIPPY:-}" = 1 ]; then
     kmake+=(CLIPPY=1 KRUSTFLAGS=-Dwarnings)
 fi
 
-say "building the modules against the $flavour kernel${llvm:+ ($llvm)}${LUNATIK_DIR:+ with the Lunatik headers}"
+say "building the modules against the $flavour kernel${llvm:+ ($llvm)} and $lunatik"
 "${kmake[@]}" modules

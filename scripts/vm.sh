@@ -6,7 +6,7 @@
 #
 # WHAT names the run (check, run, bench): the console goes to
 # build/vm-FLAVOUR-WHAT.log, the suites' output to
-# build/vm-FLAVOUR-WHAT.results. Environment: LUNATIK_DIR, VM_TIMEOUT
+# build/vm-FLAVOUR-WHAT.results. Environment: LUNATIK_DIR (see lunatik_dir), VM_TIMEOUT
 # (seconds; the hard limit of one boot), VM_MEMORY, REQUIRE_PASS (see
 # results.sh), KVM=1 (use /dev/kvm instead of TCG: not the default, a KVM
 # guest has been seen hanging in firmware on these machines).
@@ -30,9 +30,7 @@ bash "$TOP/scripts/initramfs.sh" "$flavour" "$initrd" "$@"
 
 # The debug kernel (KASAN, lockdep, kmemleak) under TCG is several times
 # slower than the plain one.
-if [ "$flavour" = debug ]; then default_timeout=1200; else default_timeout=420; fi
-# The Lua suites inside Lunatik start and join kernel threads: allow for them.
-[ -z "${LUNATIK_DIR:-}" ] || default_timeout=$((default_timeout + 600))
+if [ "$flavour" = debug ]; then default_timeout=1800; else default_timeout=900; fi
 limit=${VM_TIMEOUT:-$default_timeout}
 
 # An oops panics and the VM stops at once (-no-reboot): a broken module fails

@@ -4,14 +4,9 @@
  * (macros, inline functions, structure layouts) is here, behind the narrow
  * interface of luasync_port.h.
  *
- * Built against Lunatik's own headers when LUNATIK_DIR is given
- * (LUASYNC_LUNATIK_HEADERS), against lunatik44.h otherwise; with both, the
- * build checks that they agree.
- *
- * luasync.ko loads without Lunatik: the Lua and Lunatik symbols are weak
- * references, null until Lunatik is loaded before luasync. Every entry point
- * that Lua can reach first is luaopen_<class>, which returns through
- * luasync_port_newlib; that is where their presence is checked.
+ * Compiled against the headers of the Lunatik in use (LUNATIK_DIR), so only
+ * this file knows Lunatik's structure layouts, and they are always the ones
+ * of the Lunatik that luasync.ko is loaded with.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,87 +17,14 @@
 #include <linux/printk.h>
 #include <linux/stddef.h>
 
-#ifdef LUASYNC_LUNATIK_HEADERS
 #include <lunatik.h>
-#endif
-#include "lunatik44.h"
+
 #include "luasync_port.h"
-
-#ifdef LUASYNC_LUNATIK_HEADERS
-/* Our description of Lunatik 4.4 must match the headers we are built against. */
-#define LUASYNC_AGREE(ours, theirs, what)					\
-	_Static_assert((ours) == (theirs), "rust/port/lunatik44.h disagrees with "	\
-		       "Lunatik's headers on " what ": update it for this Lunatik")
-
-LUASYNC_AGREE(sizeof(struct luasync44_object), sizeof(lunatik_object_t), "sizeof(lunatik_object_t)");
-LUASYNC_AGREE(offsetof(struct luasync44_object, kref), offsetof(lunatik_object_t, kref), "lunatik_object_t.kref");
-LUASYNC_AGREE(offsetof(struct luasync44_object, class), offsetof(lunatik_object_t, class), "lunatik_object_t.class");
-LUASYNC_AGREE(offsetof(struct luasync44_object, private), offsetof(lunatik_object_t, private), "lunatik_object_t.private");
-LUASYNC_AGREE(offsetof(struct luasync44_object, mutex), offsetof(lunatik_object_t, mutex), "lunatik_object_t.mutex");
-LUASYNC_AGREE(offsetof(struct luasync44_object, spin), offsetof(lunatik_object_t, spin), "lunatik_object_t.spin");
-LUASYNC_AGREE(offsetof(struct luasync44_object, opt), offsetof(lunatik_object_t, opt), "lunatik_object_t.opt");
-LUASYNC_AGREE(offsetof(struct luasync44_object, gfp), offsetof(lunatik_object_t, gfp), "lunatik_object_t.gfp");
-LUASYNC_AGREE(offsetof(struct luasync44_object, flags), offsetof(lunatik_object_t, flags), "lunatik_object_t.flags");
-
-LUASYNC_AGREE(sizeof(struct luasync44_class), sizeof(lunatik_class_t), "sizeof(lunatik_class_t)");
-LUASYNC_AGREE(offsetof(struct luasync44_class, name), offsetof(lunatik_class_t, name), "lunatik_class_t.name");
-LUASYNC_AGREE(offsetof(struct luasync44_class, methods), offsetof(lunatik_class_t, methods), "lunatik_class_t.methods");
-LUASYNC_AGREE(offsetof(struct luasync44_class, release), offsetof(lunatik_class_t, release), "lunatik_class_t.release");
-LUASYNC_AGREE(offsetof(struct luasync44_class, opener), offsetof(lunatik_class_t, opener), "lunatik_class_t.opener");
-LUASYNC_AGREE(offsetof(struct luasync44_class, opt), offsetof(lunatik_class_t, opt), "lunatik_class_t.opt");
-
-LUASYNC_AGREE(sizeof(luasync44_opt_t), sizeof(lunatik_opt_t), "sizeof(lunatik_opt_t)");
-LUASYNC_AGREE(LUASYNC44_OPT_NONE, LUNATIK_OPT_NONE, "LUNATIK_OPT_NONE");
-LUASYNC_AGREE(LUASYNC44_OPT_IRQ, LUNATIK_OPT_IRQ, "LUNATIK_OPT_IRQ");
-LUASYNC_AGREE(LUASYNC44_OPT_SOFTIRQ, LUNATIK_OPT_SOFTIRQ, "LUNATIK_OPT_SOFTIRQ");
-LUASYNC_AGREE(LUASYNC44_OPT_HARDIRQ, LUNATIK_OPT_HARDIRQ, "LUNATIK_OPT_HARDIRQ");
-LUASYNC_AGREE(LUASYNC44_OPT_MONITOR, LUNATIK_OPT_MONITOR, "LUNATIK_OPT_MONITOR");
-LUASYNC_AGREE(LUASYNC44_OPT_SINGLE, LUNATIK_OPT_SINGLE, "LUNATIK_OPT_SINGLE");
-LUASYNC_AGREE(LUASYNC44_OPT_EXTERNAL, LUNATIK_OPT_EXTERNAL, "LUNATIK_OPT_EXTERNAL");
-
-LUASYNC_AGREE(sizeof(struct luasync44_runtime), sizeof(lunatik_runtime_t), "sizeof(lunatik_runtime_t)");
-LUASYNC_AGREE(offsetof(struct luasync44_runtime, runtime), offsetof(lunatik_runtime_t, runtime), "lunatik_runtime_t.runtime");
-LUASYNC_AGREE(LUASYNC44_EXTRASPACE, LUA_EXTRASPACE, "LUA_EXTRASPACE");
-LUASYNC_AGREE(LUASYNC44_REGISTRYINDEX, LUA_REGISTRYINDEX, "LUA_REGISTRYINDEX");
-LUASYNC_AGREE(sizeof(lua_Integer), 8, "sizeof(lua_Integer)");
-#endif /* LUASYNC_LUNATIK_HEADERS */
-
-#if defined(CONFIG_X86_64) && !defined(CONFIG_DEBUG_MUTEXES) && \
-	!defined(CONFIG_DEBUG_LOCK_ALLOC) && !defined(CONFIG_DEBUG_SPINLOCK) && \
-	!defined(CONFIG_PREEMPT_RT)
-/* The layout recorded for Lunatik 4.4 on the x86_64 test kernel without lock debugging. */
-#define LUASYNC_LAYOUT(expr, what) \
-	_Static_assert(expr, "rust/port/lunatik44.h: unexpected layout of " what)
-LUASYNC_LAYOUT(sizeof(struct luasync44_object) == 72, "lunatik_object_t (72 bytes)");
-LUASYNC_LAYOUT(offsetof(struct luasync44_object, class) == 8, "lunatik_object_t.class (@8)");
-LUASYNC_LAYOUT(offsetof(struct luasync44_object, private) == 16, "lunatik_object_t.private (@16)");
-LUASYNC_LAYOUT(offsetof(struct luasync44_object, mutex) == 24, "lunatik_object_t lock (@24)");
-LUASYNC_LAYOUT(offsetof(struct luasync44_object, opt) == 56, "lunatik_object_t.opt (@56)");
-LUASYNC_LAYOUT(offsetof(struct luasync44_object, gfp) == 60, "lunatik_object_t.gfp (@60)");
-LUASYNC_LAYOUT(offsetof(struct luasync44_object, flags) == 64, "lunatik_object_t.flags (@64)");
-LUASYNC_LAYOUT(sizeof(struct luasync44_class) == 40, "lunatik_class_t (40 bytes)");
-LUASYNC_LAYOUT(offsetof(struct luasync44_class, opt) == 32, "lunatik_class_t.opt (@32)");
-LUASYNC_LAYOUT(LUASYNC44_EXTRASPACE == 16, "LUA_EXTRASPACE (16)");
-#endif
 
 /* The method tables of the classes, defined in Rust (rust/classes/). */
 extern const luaL_Reg luasync_completion_methods[];
 extern const luaL_Reg luasync_mutex_methods[];
 extern const luaL_Reg luasync_semaphore_methods[];
-
-/*
- * Weak, so that the compiler keeps the null test below: the symbol is null
- * while Lunatik is not loaded.
- */
-extern typeof(lunatik_newobject) lunatik_newobject __weak;
-
-static bool luasync_port_lunatik_present(void)
-{
-	void *probe = (void *)lunatik_newobject;
-
-	OPTIMIZER_HIDE_VAR(probe);
-	return probe != NULL;
-}
 
 /*
  * Each object holds a reference on this module, dropped when Lunatik releases
@@ -214,10 +136,6 @@ int luasync_port_newlib(lua_State *L, unsigned int cls, const luaL_Reg *lib)
 {
 	const lunatik_class_t *class = luasync_port_class(cls);
 
-	if (!luasync_port_lunatik_present()) {
-		pr_err("Lunatik is not loaded: load Lunatik before luasync\n");
-		return 0;
-	}
 	if (WARN_ON_ONCE(class == NULL))
 		return 0;
 	if (!luasync_port_pin(L, cls)) {

@@ -24,11 +24,17 @@ pub fn lua_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("lua")
 }
 
-/// `package.path` of the suite and worker states: the support modules in `tests/lua/lib/`.
+/// `package.path` of the suite and worker states: the support modules in `tests/lua/lib/`,
+/// then Lunatik's own Lua libraries (its `lib/`, for `mailbox.lua`) when `LUNATIK_LIB`
+/// names that directory, as `make host-test` does with the pinned Lunatik's source.
 fn lib_path() -> &'static CStr {
     static PATH: OnceLock<CString> = OnceLock::new();
     PATH.get_or_init(|| {
-        CString::new(format!("{}/lib/?.lua", lua_dir().display())).unwrap_or_default()
+        let mut path = format!("{}/lib/?.lua", lua_dir().display());
+        if let Some(lunatik) = std::env::var_os("LUNATIK_LIB") {
+            path.push_str(&format!(";{}/?.lua", Path::new(&lunatik).display()));
+        }
+        CString::new(path).unwrap_or_default()
     })
 }
 
