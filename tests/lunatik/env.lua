@@ -15,8 +15,7 @@
 --   env.share, env.fetch  a store of the suite: an RCU table (rcu.table) that
 --       every runtime of the suite holds. RCU tables keep booleans, integers
 --       and objects (the runtime that reads an object gets its own clone); a
---       string is kept as a data object holding its bytes, and comes back as a
---       string.
+--       string travels packed in an RCU table of integers (strings.lua).
 --   env.spawn(role)  a new process-context runtime of worker.lua, run by
 --       Lunatik's thread.run on a kernel thread of its own. The worker finds
 --       its request (role, store) in lunatik._ENV while it loads, reports
@@ -34,12 +33,22 @@
 --       millisecond at most).
 --   env.inruntime(context, role)  (kernel only) runs the role while a new
 --       runtime of that context ("process", "softirq", "hardirq") loads
---       worker.lua, in this thread; returns true, or false and the load error.
+--       worker.lua; returns true, or false and the error the role raised
+--       (which failed the load).
+--   Worker runtimes are made and stopped with luasync_testlib (runtime,
+--   stop), which does what lunatik.runtime and runtime:stop() do, outside
+--   every runtime's lock, so that lockdep stays on (see testlib.c).
 --   env.kernel = true, env.name, env.print.
 --
--- Not provided: h:waitblocked (a script cannot see whether a kernel thread
--- sleeps) and env.now (Lunatik's linux library has only the real-time clock,
--- linux.time, which is not monotonic): the suite skips what needs them.
+--     h:waitblocked()  polls the worker's task (luasync_testlib.read of
+--       /proc/<pid>/stat and /proc/<pid>/wchan) until it sleeps
+--       (TASK_INTERRUPTIBLE, "S") in a function of luasync.ko: true; false if
+--       the body ended first or WAITBLOCKED_MS passed.
+--   env.modulerefs()  luasync.ko's reference count, from
+--       /sys/module/luasync/refcnt.
+--   env.now()  milliseconds from linux.time(), the only clock Lunatik's Lua
+--       reaches: the real-time clock, which nothing in the test VM sets or
+--       adjusts, so it advances as the monotonic clock does there.
 --
 -- Keys: Lunatik's RCU lookup compares only the length of the key asked for,
 -- so asking for "item1" may find an entry "item12" of the same bucket. Every
@@ -47,8 +56,9 @@
 
 local lunatik = require("lunatik")
 local rcu = require("rcu")
-local data = require("data")
+local strings = require("luasync.lunatik.strings")
 local linux = require("linux")
+local testlib = require("luasync_testlib")
 
 local M = {}
 
@@ -64,6 +74,7 @@ local MAXKEY = 255 -- Lunatik's RCU keys are shorter than LUAL_BUFFERSIZE (256)
 local STORE_BUCKETS = 512
 local START_MS = 10000 -- a spawned thread reports "started" within this
 local JOIN_MS = 30000 -- and ends within this once joined
+local WAITBLOCKED_MS = 10000 -- and sleeps in a luasync wait within this
 
 -- Makes the support modules of tests/lua/lib/ reachable by their plain names.
 function M.usepath()
@@ -84,28 +95,16 @@ local function key(name)
 	return k
 end
 
-local datamt
-local function isstring(v)
-	if datamt == nil then
-		datamt = getmetatable(data.new(1))
-	end
-	return getmetatable(v) == datamt
-end
-
 -- Stores value under name in the RCU table tbl (nil removes it).
 local function put(tbl, name, value)
 	local k = key(name)
 	local kind = type(value)
 	if kind == "string" then
-		-- A padding byte first: data.new(0) cannot be made.
-		local d = data.new(#value + 1)
-		if #value > 0 then
-			d:setstring(1, value)
-		end
-		value = d
+		value = strings.pack(value)
 	elseif kind == "number" then
-		if math.type(value) ~= "integer" then
-			error("integer expected, got a float", 3)
+		-- Lunatik's Lua has integers only (and no math.type).
+		if math.tointeger(value) ~= value then
+			error("integer expected, got " .. tostring(value), 3)
 		end
 	elseif kind ~= "nil" and kind ~= "boolean" and kind ~= "userdata" then
 		error("boolean, integer, string or object expected, got " .. kind, 3)
@@ -116,10 +115,8 @@ end
 -- The value stored under name in the RCU table tbl (objects cloned here).
 local function get(tbl, name)
 	local value = tbl[key(name)]
-	if type(value) == "userdata" and isstring(value) then
-		-- __tostring gives every byte, and it is not a monitored method: the
-		-- string is made without holding the data object's spinlock.
-		return string.sub(tostring(value), 2)
+	if strings.ispacked(value) then
+		return strings.unpack(value)
 	end
 	return value
 end
@@ -162,13 +159,15 @@ local function clear(tbl)
 	end
 end
 
--- Loads a worker runtime for the request slot, in this thread.
+-- Loads a worker runtime for the request slot, and waits for it. Made with
+-- luasync_testlib.runtime rather than lunatik.runtime, outside this
+-- runtime's lock: see tests/lunatik/testlib.c.
 local function loadworker(slot, context)
 	local env = shared()
 	put(env, SPAWN, slot)
-	local ok, runtime = pcall(lunatik.runtime, M.WORKER, context)
+	local runtime, err = testlib.runtime(M.WORKER, context)
 	put(env, SPAWN, nil)
-	return ok, runtime
+	return runtime ~= nil, runtime or err
 end
 
 local function newslot(store, role, atload)
@@ -207,7 +206,7 @@ local function finish(h)
 	if not h.finished then
 		h.finished = true
 		h.thread:stop()
-		h.runtime:stop()
+		testlib.stop(h.runtime)
 	end
 end
 
@@ -232,6 +231,36 @@ function Handle:join()
 	return result(self)
 end
 
+-- The state letter of a task ("R", "S", "D", ...) and the function it sleeps
+-- in (its wchan, "0" when running), or nil when /proc has no such task.
+local function taskstate(pid)
+	local stat = testlib.read("/proc/" .. pid .. "/stat")
+	local wchan = testlib.read("/proc/" .. pid .. "/wchan")
+	if stat == nil or wchan == nil then
+		return nil
+	end
+	-- "pid (comm) S ...": the comm may hold spaces and parentheses.
+	return string.match(stat, "%) (%a) "), wchan
+end
+
+-- Waits until the worker sleeps interruptibly inside luasync.ko (its wchan
+-- names a luasync function: Rust symbols carry the crate name): true; false
+-- when the body ended first or WAITBLOCKED_MS passed.
+function Handle:waitblocked()
+	if self.finished then
+		return false
+	end
+	local pid = self.thread:task().pid
+	local slot = self.slot
+	return poll(function()
+		if ended(slot) then
+			return true
+		end
+		local state, wchan = taskstate(pid)
+		return state == "S" and string.find(wchan, "luasync", 1, true) ~= nil
+	end, WAITBLOCKED_MS) and not ended(slot)
+end
+
 -- Stops the thread as thread:stop() does, then returns as join() does.
 function Handle:stop()
 	if self.result == nil then
@@ -250,6 +279,20 @@ function M.new(opts)
 	local handles = {}
 	local env = {kernel = true, name = opts.name, print = opts.print, yield = yield}
 
+	function env.now()
+		return linux.time() // 1000000
+	end
+
+	-- The references held on luasync.ko (/sys/module/luasync/refcnt).
+	function env.modulerefs()
+		local text, err = testlib.read("/sys/module/luasync/refcnt")
+		local n = text and tonumber(string.match(text, "^(%d+)"))
+		if n == nil then
+			error("cannot read /sys/module/luasync/refcnt: " .. tostring(err or text), 2)
+		end
+		return n
+	end
+
 	function env.share(name, value)
 		put(store, name, value)
 	end
@@ -266,7 +309,7 @@ function M.new(opts)
 		end
 		local made, th = pcall(thread.run, runtime, "luasync_worker")
 		if not made then
-			runtime:stop()
+			testlib.stop(runtime)
 			error("env.spawn: thread for " .. role .. ": " .. tostring(th), 2)
 		end
 		local h = setmetatable({slot = slot, runtime = runtime, thread = th}, Handle)
@@ -286,9 +329,11 @@ function M.new(opts)
 		local slot = newslot(store, role, true)
 		local ok, runtime = loadworker(slot, context)
 		if not ok then
-			return false, tostring(runtime)
+			-- The worker reported the role's error before failing the load.
+			local _, err = table.unpack(outcome(slot))
+			return false, err or tostring(runtime)
 		end
-		runtime:stop()
+		testlib.stop(runtime)
 		return true
 	end
 

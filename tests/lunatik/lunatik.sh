@@ -5,12 +5,13 @@
 #
 # How a file runs: lunatik_run.ko starts Lunatik's driver.lua, which makes
 # /dev/lunatik. A write to it is one Lua chunk, run in the driver's process-
-# context runtime (it may sleep); the next read returns the chunk's results,
-# tab-joined, or its error message. So each file is sent wrapped: inside a
-# long string, loaded with a fresh global table (reads fall through to the
-# runtime's globals), with `print` collecting lines, run under pcall, and the
-# whole output returned as one string whose last line is a status marker:
-# "done", or what went wrong.
+# context runtime; the next read returns the chunk's results. The chunk that
+# lunatik_exec writes puts the file's source and name in lunatik._ENV, makes a
+# runtime of tests/lunatik/filehost.lua (with luasync_testlib.runtime, see
+# tests/lunatik/testlib.c), runs it on a kernel thread, waits for its output
+# and stops thread and runtime; the output's last line is a status marker:
+# "done", or what went wrong. So every file runs in a fresh runtime on a
+# kernel thread, and the driver runtime itself never loads luasync.
 #
 # A suite file ("env" mode) is called with the `env` table of
 # tests/lua/README, built by tests/lunatik/env.lua (installed in the VM as
@@ -21,6 +22,8 @@
 # Lunatik's modules in load order (its completion module is left out:
 # luasync.ko exports the same luaopen_completion).
 LUNATIK_MODULES="lunatik luadevice lualinux luarcu luathread luadata luafifo lunatik_run"
+# The Lua tests' own support library (tests/lunatik/testlib.c).
+LUNATIK_TESTLIB=luasync_testlib
 LUNATIK_DEVICE=${LUNATIK_DEVICE:-/dev/lunatik}
 LUNATIK_MARKER="# luasync-lunatik:"
 
@@ -33,6 +36,11 @@ lunatik_load() {
             return 1
         fi
     done
+    if ! grep -q "^$LUNATIK_TESTLIB " /proc/modules &&
+       ! err=$(insmod "$MODDIR/$LUNATIK_TESTLIB.ko" 2>&1); then
+        echo "insmod $LUNATIK_TESTLIB: $err"
+        return 1
+    fi
     # driver.lua makes the device while lunatik_run loads; devtmpfs may add
     # the node a moment later: poll for it, 10 s at most.
     i=0
@@ -46,55 +54,56 @@ lunatik_load() {
     done
 }
 
-# lunatik_wrap FILE NAME MODE: prints the chunk that runs FILE as NAME, MODE
-# being "env" (a suite file) or "plain" (an example).
+# lunatik_wrap FILE NAME MODE SECONDS: prints the chunk that runs FILE as
+# NAME in MODE ("env" or "plain"), stopping it after SECONDS.
 lunatik_wrap() {
     # A long-bracket level the file does not contain.
     level=
     while grep -qF "]$level]" "$1"; do level="$level="; done
-    cat <<EOF
-local name, mode = "$2", "$3"
-local out = {}
-local function collect(...)
-	local n = select("#", ...)
-	local t = {}
-	for i = 1, n do t[i] = tostring((select(i, ...))) end
-	out[#out + 1] = table.concat(t, "\t")
-end
-local source = [${level}[
-EOF
+    echo "local source = [$level["
     cat "$1"
+    echo "]$level]"
     cat <<EOF
-
-]${level}]
-local function run()
-	local env, close = nil, nil
-	if mode == "env" then
-		local made, lib = pcall(require, "luasync.lunatik.env")
-		if not made then return "the env could not be made: " .. tostring(lib) end
-		env, close = lib.new({print = collect, name = name})
-	end
-	local globals = setmetatable({print = collect, env = env}, {__index = _G})
-	local chunk, err = load(source, "@" .. name, "t", globals)
-	local status = "done"
-	if not chunk then
-		status = "could not be loaded: " .. tostring(err)
-	else
-		local ok, e = pcall(chunk, env)
-		if not ok then status = "raised: " .. tostring(e) end
-	end
-	if close then
-		local left = close()
-		if status == "done" and left > 0 then
-			status = "left " .. left .. " spawned thread(s) running (stopped them)"
-		end
-	end
-	return status
+local name, mode, limit_ms = "$2", "$3", $4 * 1000
+local marker = "$LUNATIK_MARKER"
+local lunatik = require("lunatik")
+local thread = require("thread")
+local linux = require("linux")
+local strings = require("luasync.lunatik.strings")
+local testlib = require("luasync_testlib")
+local shared = lunatik._ENV
+local keys = {"luasync.file.name", "luasync.file.mode", "luasync.file.marker",
+	"luasync.file.source", "luasync.file.out", "luasync.file.done"}
+local function putstring(key, s)
+	shared[key] = strings.pack(s)
 end
-local ok, status = pcall(run)
-if not ok then status = "runner error: " .. tostring(status) end
-out[#out + 1] = "$LUNATIK_MARKER " .. status
-return table.concat(out, "\n")
+for _, k in ipairs(keys) do shared[k] = nil end
+putstring("luasync.file.name", name)
+putstring("luasync.file.mode", mode)
+putstring("luasync.file.marker", marker)
+putstring("luasync.file.source", source)
+local runtime, err = testlib.runtime("luasync/lunatik/filehost")
+if runtime == nil then
+	return marker .. " the file's runtime could not be made: " .. tostring(err)
+end
+local made, th = pcall(thread.run, runtime, "luasync_file")
+if not made then
+	testlib.stop(runtime)
+	return marker .. " the file's thread could not be started: " .. tostring(th)
+end
+local waited = 0
+while shared["luasync.file.done"] == nil and waited < limit_ms do
+	linux.schedule(10)
+	waited = waited + 10
+end
+th:stop()
+testlib.stop(runtime)
+local out = shared["luasync.file.out"]
+for _, k in ipairs(keys) do shared[k] = nil end
+if out == nil then
+	return marker .. " did not finish within " .. limit_ms // 1000 .. " s (stopped)"
+end
+return strings.unpack(out)
 EOF
 }
 
@@ -102,10 +111,11 @@ EOF
 # output, the marker line last. Fails unless the marker says "done".
 lunatik_exec() {
     chunk=/tmp/lunatik-chunk.lua
-    lunatik_wrap "$1" "$2" "$3" >"$chunk"
+    lunatik_wrap "$1" "$2" "$3" "$4" >"$chunk"
     size=$(wc -c <"$chunk")
-    # One write(2) is one chunk: write the whole file at once.
-    if ! err=$(timeout "$4" dd if="$chunk" of="$LUNATIK_DEVICE" bs="$size" count=1 2>&1); then
+    # One write(2) is one chunk: write the whole file at once. The chunk
+    # stops the file after SECONDS; the shell gives it a minute more.
+    if ! err=$(timeout $(($4 + 60)) dd if="$chunk" of="$LUNATIK_DEVICE" bs="$size" count=1 2>&1); then
         echo "$LUNATIK_MARKER did not finish within ${4}s, or the write failed: $(echo "$err" | tail -n 1)"
         return 1
     fi
@@ -119,11 +129,3 @@ lunatik_exec() {
     esac
 }
 
-# Collects garbage in the driver runtime, so that objects the files left
-# behind are released (and luasync.ko can be unloaded if none leaked).
-lunatik_collect() {
-    printf 'collectgarbage("collect")\ncollectgarbage("collect")\nreturn "collected"\n' \
-        >/tmp/lunatik-gc.lua
-    timeout 30 dd if=/tmp/lunatik-gc.lua of="$LUNATIK_DEVICE" bs=4096 count=1 2>/dev/null &&
-        [ "$(dd if="$LUNATIK_DEVICE" bs=4096 count=1 2>/dev/null)" = collected ]
-}

@@ -13,7 +13,11 @@ local workerenv = require("luasync.lunatik.env")
 local run, report, atload = workerenv.worker()
 
 if atload then
-	run()
+	local ok, err = pcall(run)
+	if not ok then
+		report(workerenv.FAILED, err)
+		error(err, 0)
+	end
 	report(workerenv.DONE)
 	return nil
 end

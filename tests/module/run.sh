@@ -5,8 +5,9 @@
 # are in /proc/kallsyms; the module's own "loaded" line appears once more in
 # the kernel log; /sys/module/luasync is live; rmmod; the symbols and
 # /sys/module/luasync are gone; the "unloaded" line appears once more.
-# Also: the module's modinfo matches the running kernel, and the guest sees
-# the 2 CPUs the VM was given. Runs in the guest (busybox sh), prints TAP.
+# Also: the module's modinfo matches the running kernel and names Lunatik as
+# its dependency, insmod without Lunatik refuses it, and the guest sees the 2
+# CPUs the VM was given. Runs in the guest (busybox sh), prints TAP.
 
 : "${MODDIR:?MODDIR must name the directory holding luasync.ko}"
 ko=$MODDIR/luasync.ko
@@ -36,7 +37,7 @@ present_symbols() {
     done
 }
 
-echo "1..21"
+echo "1..24"
 
 cpus=$(nproc)
 online=$(cat /sys/devices/system/cpu/online)
@@ -59,9 +60,33 @@ if [ -f "$ko" ]; then
     else
         fail "modinfo: license is '$license', GPL expected"
     fi
+    depends=$(modinfo -F depends "$ko" 2>/dev/null)
+    if [ "$depends" = lunatik ]; then
+        pass "modinfo: depends: lunatik"
+    else
+        fail "modinfo: depends is '$depends', lunatik expected"
+    fi
 else
     fail "modinfo: no $ko"
     fail "modinfo: license (no module)"
+    fail "modinfo: depends (no module)"
+fi
+
+# Without Lunatik, the kernel refuses the module (its Lua symbols are unknown).
+if insmod "$ko" >/dev/null 2>&1; then
+    fail "insmod luasync.ko without Lunatik is refused"
+    rmmod luasync 2>/dev/null
+else
+    pass "insmod luasync.ko without Lunatik is refused"
+fi
+
+# shellcheck source=tests/lunatik/lunatik.sh
+. "$(pwd)/../lunatik/lunatik.sh"
+if out=$(lunatik_load); then
+    pass "Lunatik's modules load ($LUNATIK_MODULES)"
+else
+    fail "Lunatik's modules load"
+    echo "$out" | diag
 fi
 
 for round in 1 2; do
