@@ -7,14 +7,23 @@ local completion = require("completion")
 local mutex = require("mutex")
 local semaphore = require("semaphore")
 
-for _ = 1, 200 do
-	completion.new():complete()
+-- Every object holds a reference on the module until it is released.
+collectgarbage()
+collectgarbage()
+local before = env.modulerefs()
+local kept = {}
+for i = 1, 200 do
+	kept[i] = completion.new()
+	kept[i]:complete()
 	mutex.new(true):lock()
 	semaphore.new(3):up()
 end
+t:ok(env.modulerefs() >= before + 200, "objects alive hold module references",
+	"before " .. before .. ", now " .. env.modulerefs())
+kept = nil
 collectgarbage()
 collectgarbage()
-t:ok(true, "600 objects created, used and dropped (leaks are checked by the runner)")
+t:is(env.modulerefs(), before, "600 objects created, used and dropped: every one released its module reference")
 
 local c = completion.new()
 getmetatable(c).__gc(c)

@@ -8,21 +8,18 @@ local t = tap.new()
 local completion = require("completion")
 local semaphore = require("semaphore")
 
+local testlib = require("luasync_testlib")
+
 local REFCNT = "/sys/module/luasync/refcnt"
 
--- The module's reference count. Lunatik's Lua has no io library: loadfile is
--- the one way a script reads a file, and a file that holds only a number does
--- not compile; the compiler's message quotes that number ("near '3'").
+-- The module's reference count.
 local function refcount()
-	local chunk, err = loadfile(REFCNT)
-	if chunk ~= nil then
-		return nil, REFCNT .. " compiled as Lua"
-	end
-	local n = string.match(tostring(err), "near '(%d+)'$")
+	local text, err = testlib.read(REFCNT)
+	local n = text and tonumber(string.match(text, "^(%d+)"))
 	if n == nil then
-		return nil, tostring(err)
+		return nil, tostring(err or text)
 	end
-	return tonumber(n)
+	return n
 end
 
 local function collect()
@@ -60,12 +57,15 @@ end
 
 -- Every other luasync object of the case exists before the count is taken.
 local take, holding, dropnow, gone = completion.new(), completion.new(), completion.new(), completion.new()
+local opened = completion.new()
+env.share("opened", opened)
 env.share("take", take)
 env.share("holding", holding)
 env.share("dropnow", dropnow)
 env.share("gone", gone)
 env.share("kept_count", nil)
 local keeper = env.spawn("keeper")
+assert(opened:wait(10000) == true, "the keeper did not open the semaphore library")
 collect()
 local before = refcount()
 local made = makeshared()

@@ -2,9 +2,8 @@
 -- worker.lua after those of tests/lua/lib/luasync_workers.lua. A wait that is
 -- not what the case is about is bounded, so a bug ends the role with an error
 -- instead of a hang; the infinite waits of blockin end by thread:stop(), and
--- those of call only run where they must raise or need not sleep. The roles
--- take their objects from the store and never require a luasync class, so a
--- worker runtime holds no module reference of its own (see lifetime.lua).
+-- those of call only run where they must raise or need not sleep. Every
+-- runtime that opened a luasync library holds the module (see lifetime.lua).
 
 local roles = {}
 
@@ -74,6 +73,9 @@ end
 -- once "dropnow" is completed, uses the object, drops it, collects its garbage
 -- and completes "gone".
 function roles.keeper(env)
+	-- This runtime's own hold on the module exists before the count is taken.
+	require("semaphore")
+	env.fetch("opened"):complete()
 	local take, holding = env.fetch("take"), env.fetch("holding")
 	local dropnow, gone = env.fetch("dropnow"), env.fetch("gone")
 	assert(take:wait(BOUND) == true, "keeper: never told to take")

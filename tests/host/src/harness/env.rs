@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::{store, workers};
 use crate::lua::Table;
 use crate::lua_host::*;
-use crate::port_double::{runtime, Context};
+use crate::port_double::{self, runtime, Context};
 use crate::sync::interrupt;
 
 /// `env.setcontext(name)`: makes this state's runtime "process", "softirq" or "hardirq".
@@ -51,14 +51,24 @@ unsafe extern "C" fn now(l: *mut lua_State) -> c_int {
     1
 }
 
+/// `env.modulerefs()`: how many references on the module exist (each live object holds
+/// one).
+unsafe extern "C" fn module_refs(l: *mut lua_State) -> c_int {
+    let refs = port_double::module_refs();
+    // SAFETY: called by Lua; pushing an integer does not allocate.
+    unsafe { lua_pushinteger(l, lua_Integer::try_from(refs).unwrap_or(lua_Integer::MAX)) };
+    1
+}
+
 /// `env.yield()`: lets other threads run.
 unsafe extern "C" fn yield_now(_l: *mut lua_State) -> c_int {
     std::thread::yield_now();
     0
 }
 
-static FUNCTIONS: Table<9> = Table::new([
+static FUNCTIONS: Table<10> = Table::new([
     (Some(c"now"), Some(now)),
+    (Some(c"modulerefs"), Some(module_refs)),
     (Some(c"share"), Some(store::share)),
     (Some(c"fetch"), Some(store::fetch)),
     (Some(c"spawn"), Some(workers::spawn)),
