@@ -243,9 +243,11 @@ local function taskstate(pid)
 	return string.match(stat, "%) (%a) "), wchan
 end
 
--- Waits until the worker sleeps interruptibly inside luasync.ko (its wchan
--- names a luasync function: Rust symbols carry the crate name): true; false
--- when the body ended first or WAITBLOCKED_MS passed.
+-- Waits until the worker sleeps interruptibly inside luasync.ko: its wchan
+-- names a luasync function (Rust symbols carry the crate name) or, for a
+-- timed wait, which sleeps on an hrtimer, the timer's wakeup function (Lua's
+-- own sleep, linux.schedule, shows as lualinux_schedule). True; false when the
+-- body ended first or WAITBLOCKED_MS passed.
 function Handle:waitblocked()
 	if self.finished then
 		return false
@@ -257,7 +259,7 @@ function Handle:waitblocked()
 			return true
 		end
 		local state, wchan = taskstate(pid)
-		return state == "S" and string.find(wchan, "luasync", 1, true) ~= nil
+		return state == "S" and (string.find(wchan, "luasync", 1, true) ~= nil or wchan == "hrtimer_wakeup")
 	end, WAITBLOCKED_MS) and not ended(slot)
 end
 

@@ -1,5 +1,6 @@
--- Kernel only: thread:stop() on a kernel thread sleeping in each infinite wait
--- (and in a long finite one) returns, the script in the thread sees
+-- Kernel only: thread:stop() on a kernel thread asleep in each infinite wait
+-- (and in a long finite one: h:waitblocked() sees it sleep in a luasync
+-- function before the stop) returns, the script in the thread sees
 -- nil, "interrupt", its later waits return "interrupt" at once, and the
 -- interrupted call took nothing meant for others.
 local env = ...
@@ -64,6 +65,8 @@ for _, case in ipairs(cases) do
 	env.share("again", nil)
 	local h = env.spawn("blockin")
 	t:is(ready:wait(10000), true, name .. "the thread reached the call")
+	-- Stopped only once asleep in the call, not on its way to it.
+	t:ok(h:waitblocked(), name .. "the thread sleeps in the call")
 	local start = linux.time()
 	local ok, err = h:stop()
 	print("# " .. name .. "stop() returned after " .. (linux.time() - start) // 1000000 .. " ms (wall clock)")
