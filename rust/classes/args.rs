@@ -1,51 +1,56 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Reading and checking the arguments of the class methods, without raising: problems
-//! come back as [`LuaError`]s with the messages of Lua's own libraries.
+//! come back as [`LuaError`]s worded as Lua's own libraries word them.
 
 use core::ffi::c_int;
 
 use crate::lua::{Bytes, LuaError, State, Type};
-use crate::port::{self, Private};
+use crate::port::{self, Missing, Private, Ref};
 use crate::sync::Timeout;
 
-/// The receiver of a method (argument 1) as the private data of a `T`.
-pub(super) fn this<T: Private>(state: &State) -> Result<&T, LuaError> {
-    port::private::<T>(state, 1).ok_or_else(|| expected_object::<T>(state, 1))
+/// The receiver of a method (argument 1), as a counted reference to its `T`.
+pub(super) fn this<T: Private>(state: &State) -> Result<Ref<T>, LuaError> {
+    port::get::<T>(state, 1).map_err(|missing| expected_object::<T>(state, 1, missing))
 }
 
 /// The error for argument `idx` when it is not a live `T` object.
-pub(super) fn expected_object<T: Private>(state: &State, idx: c_int) -> LuaError {
-    let class = T::CLASS.name();
-    let got = port::type_name(state, idx);
-    if got == class.as_bytes() {
-        return LuaError::arg(idx, format_args!("{class} expected, got released {class}"));
+#[inline(never)]
+#[cold]
+pub(super) fn expected_object<T: Private>(state: &State, idx: c_int, missing: Missing) -> LuaError {
+    let class = Bytes(port::class_name(T::CLASS));
+    match missing {
+        Missing::Closed => LuaError::arg(idx, format_args!("{class} expected, got closed {class}")),
+        Missing::Released => {
+            LuaError::arg(idx, format_args!("{class} expected, got released {class}"))
+        }
+        Missing::Other => LuaError::arg(
+            idx,
+            format_args!("{class} expected, got {}", Bytes(port::type_name(state, idx))),
+        ),
     }
-    LuaError::arg(idx, format_args!("{class} expected, got {}", Bytes(got)))
 }
 
-/// Whether argument `idx` is a released object of `T`'s class (`__gc` already ran).
-pub(super) fn is_released<T: Private>(state: &State, idx: c_int) -> bool {
-    port::private::<T>(state, idx).is_none()
-        && port::type_name(state, idx) == T::CLASS.name().as_bytes()
-}
-
-/// An optional integer argument; `default` when absent or `nil`. Numbers must have an
-/// exact integer value; strings are not converted.
+/// An optional integer argument, as `luaL_optinteger` reads it: `default` when absent or
+/// `nil`; a number with an exact integer value or a string that converts to one otherwise.
 pub(super) fn opt_integer(state: &State, idx: c_int, default: i64) -> Result<i64, LuaError> {
     match state.kind(idx) {
         Type::None | Type::Nil => Ok(default),
-        Type::Number => state.integer(idx).ok_or_else(|| {
-            LuaError::arg(idx, format_args!("number has no integer representation"))
-        }),
-        _ => Err(LuaError::arg(
-            idx,
-            format_args!(
-                "integer expected, got {}",
-                Bytes(port::type_name(state, idx))
-            ),
-        )),
+        _ => state.integer(idx).ok_or_else(|| not_integer(state, idx)),
     }
+}
+
+/// The error of `luaL_checkinteger` for argument `idx`.
+#[inline(never)]
+#[cold]
+fn not_integer(state: &State, idx: c_int) -> LuaError {
+    if state.is_number(idx) {
+        return LuaError::arg(idx, format_args!("number has no integer representation"));
+    }
+    LuaError::arg(
+        idx,
+        format_args!("number expected, got {}", Bytes(port::type_name(state, idx))),
+    )
 }
 
 /// An optional timeout in milliseconds: absent, `nil` or negative wait forever, 0 polls.
@@ -57,14 +62,25 @@ pub(super) fn timeout(state: &State, idx: c_int) -> Result<Timeout, LuaError> {
 pub(super) fn opt_boolean(state: &State, idx: c_int, default: bool) -> Result<bool, LuaError> {
     match state.kind(idx) {
         Type::None | Type::Nil => Ok(default),
-        _ => state.boolean(idx).ok_or_else(|| {
-            LuaError::arg(
-                idx,
-                format_args!(
-                    "boolean expected, got {}",
-                    Bytes(port::type_name(state, idx))
-                ),
-            )
-        }),
+        _ => state.boolean(idx).ok_or_else(|| not_boolean(state, idx)),
+    }
+}
+
+#[inline(never)]
+#[cold]
+fn not_boolean(state: &State, idx: c_int) -> LuaError {
+    LuaError::arg(
+        idx,
+        format_args!("boolean expected, got {}", Bytes(port::type_name(state, idx))),
+    )
+}
+
+/// What `tostring` says of an object that is not live: "<class> (closed)" or
+/// "<class> (released)"; `None` for a live object or anything else.
+pub(super) fn gone<T: Private>(state: &State) -> Option<&'static str> {
+    match port::get::<T>(state, 1) {
+        Err(Missing::Closed) => Some("closed"),
+        Err(Missing::Released) => Some("released"),
+        _ => None,
     }
 }

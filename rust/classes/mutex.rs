@@ -5,41 +5,60 @@
 //!
 //! ```lua
 //! local m = mutex.new([recursive])
-//! m:lock([ms])                 -- true | nil, "timeout" | nil, "interrupt"
+//! m:lock([ms])                 -- true | nil, "timeout" | "interrupt" | "closed"
 //! m:trylock()                  -- boolean
 //! m:unlock()                   -- raises unless this runtime holds it
 //! m:scope(f, ...)              -- lock, f(...) protected, unlock; f's results or error
 //! m:locked(), m:owned()        -- booleans
+//! m:close()                    -- waiters get nil, "closed"; later calls raise
 //! ```
 //!
 //! Locking again a non-recursive mutex this runtime holds raises "deadlock" instead of
-//! waiting forever.
-
-use core::ffi::{c_int, c_void};
+//! waiting forever. A mutex closed while held stays held by nobody that can unlock it:
+//! every later call raises, and `scope` raises when its mutex was closed inside `f`.
 
 use super::{args, wait};
-use crate::lua::ffi::lua_State;
-use crate::lua::{lua_function, trampoline, Bytes, LuaError, Message, Reply, State, Table, Type};
-use crate::port::{self, Class, Private};
+use crate::lua::{lua_function, Bytes, LuaError, Message, Reply, State, Table, Type};
+use crate::port::{self, class_ops, Class, Private};
 use crate::sync::{LockError, Mutex, Owner, Timeout, UnlockError};
 
 // SAFETY: mutex objects are only created by `new`, which initialises a `Mutex` in the
-// private data right after the port returns it, and their release function
-// (`luasync_mutex_release`) drops it in place.
+// private data right after the port returns it, and the ops below are those of `Mutex`.
 unsafe impl Private for Mutex {
-    const CLASS: Class = Class::Mutex;
+    const CLASS: Class = Class::LUASYNC_CLASS_mutex;
+
+    fn on_close(&self) {
+        Mutex::close(self);
+    }
 }
+
+const CLASS: Class = Class::LUASYNC_CLASS_mutex;
+
+/// The room `scope` needs left on the kernel stack to call into Lua: what `f` may use
+/// without passing through another `scope`, that is Lua's own C calls (which Lua counts
+/// but does not size), a GC step running finalizers, an allocation that reclaims, a
+/// `printk`. A quarter of the 16 KiB stack; each level of `scope` costs about 1 KiB on
+/// the plain kernel (see Documentation/internals.rst).
+const SCOPE_STACK_MARGIN: usize = 4096;
 
 /// The owner token of the calling runtime.
 fn owner(state: &State, method: &str) -> Result<Owner, LuaError> {
-    port::owner(state).map(Owner::new).ok_or_else(|| {
-        LuaError::msg(format_args!(
-            "mutex: {method}: not called from a Lunatik runtime"
-        ))
-    })
+    port::owner(state)
+        .map(Owner::new)
+        .ok_or_else(|| no_runtime(method))
+}
+
+#[inline(never)]
+#[cold]
+fn no_runtime(method: &str) -> LuaError {
+    LuaError::msg(format_args!(
+        "mutex: {method}: not called from a Lunatik runtime"
+    ))
 }
 
 /// The error of a lock that failed for another reason than the wait.
+#[inline(never)]
+#[cold]
 fn deadlock(method: &str) -> LuaError {
     LuaError::msg(format_args!(
         "mutex: {method}: deadlock (this runtime already holds it)"
@@ -50,24 +69,22 @@ fn deadlock(method: &str) -> LuaError {
 fn new(state: &mut State) -> Result<Reply, LuaError> {
     let recursive = args::opt_boolean(state, 1, false)?;
     let slot = port::new_object::<Mutex>(state);
-    if slot.is_null() {
-        return Err(LuaError::msg(format_args!("mutex: new: no such class")));
-    }
     // SAFETY: `slot` is the fresh private data of the object just pushed: valid for a
-    // `Mutex`, aligned for it (checked by `new_object`), and it never moves (Lunatik frees
-    // it only after the release function dropped it).
-    unsafe { Mutex::init_at(slot, recursive) };
+    // `Mutex`, aligned for it, and it never moves (the port frees it only after dropping
+    // the value in place).
+    unsafe { Mutex::init_at(slot.as_ptr(), recursive) };
     Ok(Reply::Pushed(1))
 }
 
-/// `m:lock([ms])`: `true`, or `nil, "timeout"`, or `nil, "interrupt"`; raises on deadlock.
+/// `m:lock([ms])`: `true`, or `nil` and "timeout", "interrupt" or "closed"; raises on
+/// deadlock.
 fn lock(state: &mut State) -> Result<Reply, LuaError> {
     let mutex = args::this::<Mutex>(state)?;
     let timeout = args::timeout(state, 2)?;
     let owner = owner(state, "lock")?;
-    wait::may_sleep(state, Class::Mutex, "lock", timeout)?;
+    wait::may_sleep(state, CLASS, "lock", timeout)?;
     match mutex.lock(owner, timeout) {
-        Ok(()) => Ok(Reply::Done),
+        Ok(()) => Ok(Reply::Bool(true)),
         Err(LockError::Wait(error)) => Ok(wait::reply(Err(error))),
         Err(LockError::Deadlock) => Err(deadlock("lock")),
     }
@@ -86,12 +103,18 @@ fn unlock(state: &mut State) -> Result<Reply, LuaError> {
     let owner = owner(state, "unlock")?;
     match mutex.unlock(owner) {
         Ok(()) => Ok(Reply::Nothing),
-        Err(UnlockError::NotOwner) => Err(LuaError::msg(format_args!(
+        Err(error) => Err(unlock_failed(error)),
+    }
+}
+
+#[inline(never)]
+#[cold]
+fn unlock_failed(error: UnlockError) -> LuaError {
+    match error {
+        UnlockError::NotOwner => LuaError::msg(format_args!(
             "mutex: unlock: not the owner (another runtime holds it)"
-        ))),
-        Err(UnlockError::NotLocked) => {
-            Err(LuaError::msg(format_args!("mutex: unlock: not locked")))
-        }
+        )),
+        UnlockError::NotLocked => LuaError::msg(format_args!("mutex: unlock: not locked")),
     }
 }
 
@@ -108,55 +131,77 @@ fn owned(state: &mut State) -> Result<Reply, LuaError> {
 }
 
 /// `m:scope(f, ...)`: locks (raising if that fails), calls `f(...)` in protected mode,
-/// unlocks in every case, then returns `f`'s results or raises its error value unchanged.
+/// unlocks, then returns `f`'s results or raises its error value unchanged.
 ///
 /// The mutex is held by a counted reference across the call, not looked up again
-/// afterwards: `f` may collect its own value of it (`m:__gc()`) or replace it on the
-/// stack, and the mutex must still be unlocked, and only that one.
+/// afterwards: `f` may collect its own value of it (`m:__gc()`), close it, or replace it on
+/// the stack, and the mutex must still be unlocked, and only that one. The frame holds
+/// nothing large across the call into Lua, and refuses to make it with less than
+/// `SCOPE_STACK_MARGIN` bytes of kernel stack left.
 fn scope(state: &mut State) -> Result<Reply, LuaError> {
     let owner = owner(state, "scope")?;
-    args::this::<Mutex>(state)?;
+    let mutex = args::this::<Mutex>(state)?;
     if state.kind(2) != Type::Function {
-        let got = port::type_name(state, 2);
-        return Err(LuaError::arg(
-            2,
-            format_args!("function expected, got {}", Bytes(got)),
-        ));
+        return Err(not_function(state));
     }
-    wait::may_sleep(state, Class::Mutex, "scope", Timeout::Infinite)?;
-    let held = port::hold::<Mutex>(state, 1)
-        .ok_or_else(|| LuaError::msg(format_args!("mutex: scope: the mutex was released")))?;
-    let locked = held.get().lock(owner, Timeout::Infinite);
-    if let Err(error) = locked {
-        port::unhold(held);
-        return Err(match error {
-            LockError::Deadlock => deadlock("scope"),
-            LockError::Wait(error) => {
-                let why = wait::reason(error);
-                LuaError::msg(format_args!("mutex: scope: lock failed ({why})"))
-            }
-        });
+    wait::may_sleep(state, CLASS, "scope", Timeout::Infinite)?;
+    if port::stack_left() < SCOPE_STACK_MARGIN {
+        return Err(LuaError::msg(format_args!("mutex: scope: nested too deeply")));
+    }
+    if let Err(error) = mutex.lock(owner, Timeout::Infinite) {
+        return Err(lock_failed(error));
     }
     // `f` and its arguments sit above the mutex, at index 1. The protected call catches
-    // every error, so `held` is given back below on every path.
+    // every error, so the reference is dropped below on every path.
     let called = state.pcall_from(2);
-    let unlocked = held.get().unlock(owner).is_ok();
-    port::unhold(held);
+    let closed = mutex.is_closed();
+    let unlocked = !closed && mutex.unlock(owner).is_ok();
+    drop(mutex);
     match called {
         Err(()) => Err(LuaError::Rethrow),
         Ok(()) if unlocked => Ok(Reply::Pushed(state.top().saturating_sub(1))),
-        Ok(()) => Err(LuaError::msg(format_args!(
-            "mutex: scope: the mutex was unlocked inside the scope"
-        ))),
+        Ok(()) => Err(inside_scope(closed)),
     }
 }
 
-/// `tostring(m)`: "mutex (locked)", "mutex (unlocked, recursive)", ...
+#[inline(never)]
+#[cold]
+fn not_function(state: &State) -> LuaError {
+    LuaError::arg(
+        2,
+        format_args!("function expected, got {}", Bytes(port::type_name(state, 2))),
+    )
+}
+
+#[inline(never)]
+#[cold]
+fn lock_failed(error: LockError) -> LuaError {
+    match error {
+        LockError::Deadlock => deadlock("scope"),
+        LockError::Wait(error) => {
+            let why = wait::reason(error);
+            LuaError::msg(format_args!("mutex: scope: lock failed ({why})"))
+        }
+    }
+}
+
+#[inline(never)]
+#[cold]
+fn inside_scope(closed: bool) -> LuaError {
+    if closed {
+        return LuaError::msg(format_args!(
+            "mutex: scope: the mutex was closed inside the scope"
+        ));
+    }
+    LuaError::msg(format_args!(
+        "mutex: scope: the mutex was unlocked inside the scope"
+    ))
+}
+
+/// `tostring(m)`: "mutex (locked)", "mutex (unlocked, recursive)", "mutex (closed)", ...
 fn to_string(state: &mut State) -> Result<Reply, LuaError> {
-    if args::is_released::<Mutex>(state, 1) {
-        return Ok(Reply::Text(Message::format(format_args!(
-            "mutex (released)"
-        ))));
+    if let Some(gone) = args::gone::<Mutex>(state) {
+        return Ok(Reply::Text(Message::format(format_args!("mutex ({gone})"))));
     }
     let mutex = args::this::<Mutex>(state)?;
     let what = if mutex.is_locked() {
@@ -186,44 +231,18 @@ lua_function!(lua_to_string => to_string);
 /// The library table: `mutex.new`.
 static LIB: Table<2> = Table::new([(Some(c"new"), Some(lua_new)), (None, None)]);
 
-/// The methods of mutex objects (`__gc` is added by the port).
-#[export_name = "luasync_mutex_methods"]
-pub(crate) static METHODS: Table<8> = Table::new([
+/// The methods of mutex objects (`__gc` and `__index` are added by the port).
+static METHODS: Table<10> = Table::new([
     (Some(c"lock"), Some(lua_lock)),
     (Some(c"trylock"), Some(lua_try_lock)),
     (Some(c"unlock"), Some(lua_unlock)),
     (Some(c"locked"), Some(lua_locked)),
     (Some(c"owned"), Some(lua_owned)),
     (Some(c"scope"), Some(lua_scope)),
+    (Some(c"close"), port::CLOSE),
+    (Some(c"__close"), port::CLOSE),
     (Some(c"__tostring"), Some(lua_to_string)),
     (None, None),
 ]);
 
-/// `luaopen_mutex`: what `require "mutex"` runs.
-fn open(state: &mut State) -> Result<Reply, LuaError> {
-    Ok(Reply::Pushed(port::new_lib(state, Class::Mutex, &LIB)))
-}
-
-/// `require "mutex"` in Lunatik finds this exported symbol.
-///
-/// # Safety
-///
-/// Only Lua may call this, with the state of the call.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn luaopen_mutex(l: *mut lua_State) -> c_int {
-    // SAFETY: Lua passes the state of this call, and the count goes straight back.
-    unsafe { trampoline(l, open) }
-}
-
-/// Drops the `Mutex` of a released mutex object.
-///
-/// # Safety
-///
-/// Only the port may call this, as the release function of the mutex class, with the
-/// private data of an object whose last reference is gone.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn luasync_mutex_release(private: *mut c_void) {
-    // SAFETY: the port passes the private data of a mutex object (which holds an
-    // initialised `Mutex`, see `Private`) once nothing can reach it.
-    unsafe { super::release::<Mutex>(private) }
-}
+class_ops!(mutex, Mutex, LIB, METHODS);

@@ -4,25 +4,27 @@
 //!
 //! ```lua
 //! local s = semaphore.new([n = 1])   -- 0 <= n <= 2147483647
-//! s:down([ms])                       -- true | nil, "timeout" | nil, "interrupt"
+//! s:down([ms])                       -- true | nil, "timeout" | "interrupt" | "closed"
 //! s:trydown()                        -- boolean
 //! s:up([n = 1])                      -- n >= 1; raises if the count would overflow
 //! s:count()                          -- integer
+//! s:close()                          -- waiters get nil, "closed"; later calls raise
 //! ```
 
-use core::ffi::{c_int, c_void};
-
 use super::{args, wait};
-use crate::lua::ffi::lua_State;
-use crate::lua::{lua_function, trampoline, LuaError, Message, Reply, State, Table};
-use crate::port::{self, Class, Private};
+use crate::lua::{lua_function, LuaError, Message, Reply, State, Table};
+use crate::port::{self, class_ops, Class, Private};
 use crate::sync::{Semaphore, UpError};
 
 // SAFETY: semaphore objects are only created by `new`, which initialises a `Semaphore` in
-// the private data right after the port returns it, and their release function
-// (`luasync_semaphore_release`) drops it in place.
+// the private data right after the port returns it, and the ops below are those of
+// `Semaphore`.
 unsafe impl Private for Semaphore {
-    const CLASS: Class = Class::Semaphore;
+    const CLASS: Class = Class::LUASYNC_CLASS_semaphore;
+
+    fn on_close(&self) {
+        Semaphore::close(self);
+    }
 }
 
 /// The initial count of `semaphore.new(n)`, if `n` is in range.
@@ -47,21 +49,18 @@ fn new(state: &mut State) -> Result<Reply, LuaError> {
         ));
     };
     let slot = port::new_object::<Semaphore>(state);
-    if slot.is_null() {
-        return Err(LuaError::msg(format_args!("semaphore: new: no such class")));
-    }
     // SAFETY: `slot` is the fresh private data of the object just pushed: valid for a
-    // `Semaphore`, aligned for it (checked by `new_object`), and it never moves (Lunatik
-    // frees it only after the release function dropped it).
-    unsafe { Semaphore::init_at(slot, count) };
+    // `Semaphore`, aligned for it, and it never moves (the port frees it only after
+    // dropping the value in place).
+    unsafe { Semaphore::init_at(slot.as_ptr(), count) };
     Ok(Reply::Pushed(1))
 }
 
-/// `s:down([ms])`: `true`, or `nil, "timeout"`, or `nil, "interrupt"`.
+/// `s:down([ms])`: `true`, or `nil` and "timeout", "interrupt" or "closed".
 fn down(state: &mut State) -> Result<Reply, LuaError> {
     let semaphore = args::this::<Semaphore>(state)?;
     let timeout = args::timeout(state, 2)?;
-    wait::may_sleep(state, Class::Semaphore, "down", timeout)?;
+    wait::may_sleep(state, Class::LUASYNC_CLASS_semaphore, "down", timeout)?;
     Ok(wait::reply(semaphore.down(timeout)))
 }
 
@@ -100,11 +99,11 @@ fn count(state: &mut State) -> Result<Reply, LuaError> {
     )))
 }
 
-/// `tostring(s)`: "semaphore (count 3)".
+/// `tostring(s)`: "semaphore (count 3)", "semaphore (closed)", ...
 fn to_string(state: &mut State) -> Result<Reply, LuaError> {
-    if args::is_released::<Semaphore>(state, 1) {
+    if let Some(gone) = args::gone::<Semaphore>(state) {
         return Ok(Reply::Text(Message::format(format_args!(
-            "semaphore (released)"
+            "semaphore ({gone})"
         ))));
     }
     let count = args::this::<Semaphore>(state)?.count();
@@ -123,45 +122,19 @@ lua_function!(lua_to_string => to_string);
 /// The library table: `semaphore.new`.
 static LIB: Table<2> = Table::new([(Some(c"new"), Some(lua_new)), (None, None)]);
 
-/// The methods of semaphore objects (`__gc` is added by the port).
-#[export_name = "luasync_semaphore_methods"]
-pub(crate) static METHODS: Table<6> = Table::new([
+/// The methods of semaphore objects (`__gc` and `__index` are added by the port).
+static METHODS: Table<8> = Table::new([
     (Some(c"down"), Some(lua_down)),
     (Some(c"trydown"), Some(lua_try_down)),
     (Some(c"up"), Some(lua_up)),
     (Some(c"count"), Some(lua_count)),
+    (Some(c"close"), port::CLOSE),
+    (Some(c"__close"), port::CLOSE),
     (Some(c"__tostring"), Some(lua_to_string)),
     (None, None),
 ]);
 
-/// `luaopen_semaphore`: what `require "semaphore"` runs.
-fn open(state: &mut State) -> Result<Reply, LuaError> {
-    Ok(Reply::Pushed(port::new_lib(state, Class::Semaphore, &LIB)))
-}
-
-/// `require "semaphore"` in Lunatik finds this exported symbol.
-///
-/// # Safety
-///
-/// Only Lua may call this, with the state of the call.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn luaopen_semaphore(l: *mut lua_State) -> c_int {
-    // SAFETY: Lua passes the state of this call, and the count goes straight back.
-    unsafe { trampoline(l, open) }
-}
-
-/// Drops the `Semaphore` of a released semaphore object.
-///
-/// # Safety
-///
-/// Only the port may call this, as the release function of the semaphore class, with the
-/// private data of an object whose last reference is gone.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn luasync_semaphore_release(private: *mut c_void) {
-    // SAFETY: the port passes the private data of a semaphore object (which holds an
-    // initialised `Semaphore`, see `Private`) once nothing can reach it.
-    unsafe { super::release::<Semaphore>(private) }
-}
+class_ops!(semaphore, Semaphore, LIB, METHODS);
 
 #[cfg(test)]
 mod tests {

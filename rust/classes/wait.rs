@@ -19,12 +19,18 @@ pub(super) fn may_sleep(
     if timeout == Timeout::Millis(0) || port::can_sleep(state) {
         return Ok(());
     }
-    Err(LuaError::msg(format_args!(
+    Err(cannot_sleep(state, class, method))
+}
+
+#[inline(never)]
+#[cold]
+fn cannot_sleep(state: &State, class: Class, method: &str) -> LuaError {
+    LuaError::msg(format_args!(
         "{}: {}: cannot sleep in a {} runtime",
-        class.name(),
+        Bytes(port::class_name(class)),
         method,
         Bytes(port::context(state))
-    )))
+    ))
 }
 
 /// The word a failed wait returns after `nil`.
@@ -32,13 +38,14 @@ pub(super) fn reason(error: WaitError) -> &'static str {
     match error {
         WaitError::Timeout => "timeout",
         WaitError::Interrupted => "interrupt",
+        WaitError::Closed => "closed",
     }
 }
 
-/// `true`, or `nil, "timeout"`, or `nil, "interrupt"`.
+/// `true`, or `nil, "timeout"`, or `nil, "interrupt"`, or `nil, "closed"`.
 pub(super) fn reply(result: Result<(), WaitError>) -> Reply {
     match result {
-        Ok(()) => Reply::Done,
+        Ok(()) => Reply::Bool(true),
         Err(error) => Reply::Failed(reason(error)),
     }
 }

@@ -18,9 +18,11 @@ pub(crate) enum Type {
     Boolean,
     /// A number.
     Number,
+    /// A string.
+    String,
     /// A function.
     Function,
-    /// Anything else (string, table, userdata, thread).
+    /// Anything else (table, userdata, thread).
     Other,
 }
 
@@ -67,21 +69,29 @@ impl State {
             ffi::LUA_TNIL => Type::Nil,
             ffi::LUA_TBOOLEAN => Type::Boolean,
             ffi::LUA_TNUMBER => Type::Number,
+            ffi::LUA_TSTRING => Type::String,
             ffi::LUA_TFUNCTION => Type::Function,
             _ => Type::Other,
         }
     }
 
-    /// The value at `idx` if it is a number with an exact integer value. Strings are not
-    /// converted.
+    /// The value at `idx` as `luaL_checkinteger` takes it: a number with an exact integer
+    /// value, or a string that converts to one ("100", "0x10"). The stack is not changed.
     pub(crate) fn integer(&self, idx: c_int) -> Option<i64> {
-        if self.kind(idx) != Type::Number {
+        if !matches!(self.kind(idx), Type::Number | Type::String) {
             return None;
         }
         let mut isnum: c_int = 0;
-        // SAFETY: as in `kind`; `isnum` is a valid place for the flag.
+        // SAFETY: as in `kind`; `isnum` is a valid place for the flag. Converting a string
+        // allocates nothing and leaves the value on the stack as it is.
         let value = unsafe { ffi::lua_tointegerx(self.raw, idx, &mut isnum) };
         (isnum != 0).then_some(value)
+    }
+
+    /// Whether the value at `idx` is a number or a string that converts to one.
+    pub(crate) fn is_number(&self, idx: c_int) -> bool {
+        // SAFETY: as in `kind`; `lua_isnumber` converts nothing in place.
+        unsafe { ffi::lua_isnumber(self.raw, idx) != 0 }
     }
 
     /// The value at `idx` if it is a boolean.

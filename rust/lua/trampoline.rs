@@ -43,8 +43,6 @@ pub(crate) enum Reply {
     Bool(bool),
     /// One integer.
     Integer(i64),
-    /// `true`: a blocking call got what it waited for.
-    Done,
     /// `nil, reason`: a blocking call did not get it ("timeout", "interrupt").
     Failed(&'static str),
     /// A string (allocates, so pushed by the trampoline).
@@ -90,10 +88,6 @@ fn push(state: &State, reply: Reply) -> c_int {
         }
         Reply::Integer(n) => {
             state.push_integer(n);
-            1
-        }
-        Reply::Done => {
-            state.push_bool(true);
             1
         }
         Reply::Failed(reason) => {

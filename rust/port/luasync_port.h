@@ -1,83 +1,149 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The narrow interface between luasync's Rust classes and Lunatik (the "port"),
- * and the Rust symbols the port refers to. Rust declares the same functions in
- * rust/port/mod.rs; the userspace test harness implements them as a test double.
+ * The one definition of the interface between luasync's Rust code and
+ * Lunatik (the "port"): the list of classes, the functions the port
+ * implements in C (lunatik_port.c) and the items each Rust class provides.
+ * bindgen turns this header into the Rust declarations, for the module (a
+ * Kbuild rule) and for the userspace test build (its build.rs), so a change
+ * here that Rust does not follow fails both builds.
  *
- * Only incomplete struct types appear here, so this header can be included with
- * Lunatik's headers or without them.
+ * Self-contained: only opaque Lua types and the C basic types, so that it
+ * reads the same with and without the kernel's headers.
  */
 #ifndef LUASYNC_PORT_H
 #define LUASYNC_PORT_H
 
+#ifdef __KERNEL__
 #include <linux/types.h>
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#endif
 
 struct lua_State;
 struct luaL_Reg;
 
-/* Class numbers; rust/port/mod.rs (enum Class) uses the same. */
-#define LUASYNC_PORT_COMPLETION	0
-#define LUASYNC_PORT_MUTEX	1
-#define LUASYNC_PORT_SEMAPHORE	2
-#define LUASYNC_PORT_NCLASSES	3
+/*
+ * The classes. Adding one is an entry here and its file in rust/classes/:
+ * the port makes luaopen_<name> (exported, what require "<name>" finds), the
+ * Lunatik class and its metatable from the luasync_<name>_ops the file
+ * defines.
+ */
+#define LUASYNC_CLASSES(X)	\
+	X(completion)		\
+	X(mutex)		\
+	X(semaphore)
+
+enum luasync_class {
+#define LUASYNC_CLASS_ENUM(name) LUASYNC_CLASS_##name,
+	LUASYNC_CLASSES(LUASYNC_CLASS_ENUM)
+#undef LUASYNC_CLASS_ENUM
+	LUASYNC_NCLASSES
+};
 
 /*
- * The body of luaopen_<class>: pushes the library table made of @lib and
- * registers the class metatable in the registry under the class address.
- * Returns the number of values pushed: 1, or 0 after logging an error when
- * Lunatik is not loaded. May raise (it allocates).
+ * What each class provides (defined in Rust as luasync_<name>_ops).
+ * @lib: the library table (its functions, "new" ...), NULL-terminated.
+ * @methods: the methods and metamethods of its objects (the port adds
+ *	__gc and __index).
+ * @size: the size of an object's private data.
+ * @close: wakes every thread waiting on the private data, which then
+ *	returns "closed"; called once, when the object is closed or released.
+ *	Never sleeps.
+ * @drop: drops the private data in place, once the last thread using it
+ *	is gone. Never sleeps.
  */
-int luasync_port_newlib(struct lua_State *L, unsigned int cls, const struct luaL_Reg *lib);
+struct luasync_ops {
+	const struct luaL_Reg *lib;
+	const struct luaL_Reg *methods;
+	size_t size;
+	void (*close)(void *private);
+	void (*drop)(void *private);
+};
+
+#define LUASYNC_CLASS_OPS(name) extern const struct luasync_ops luasync_##name##_ops;
+LUASYNC_CLASSES(LUASYNC_CLASS_OPS)
+#undef LUASYNC_CLASS_OPS
+
+/* What luasync_port_get found at a stack index. */
+enum luasync_found {
+	LUASYNC_FOUND,		/* a live object of the class asked for */
+	LUASYNC_CLOSED,		/* an object of that class, closed */
+	LUASYNC_RELEASED,	/* an object of that class, released by its __gc */
+	LUASYNC_OTHER,		/* anything else */
+};
 
 /*
- * Creates and pushes an object of class @cls with @size bytes of zeroed private
- * data, takes a reference on this module for it (dropped by its release), and
- * returns the private data. May raise.
+ * Each function is declared through a typedef, so that a Rust definition
+ * of it (the userspace test double) can be checked against this header.
  */
-void *luasync_port_newobject(struct lua_State *L, unsigned int cls, size_t size);
-
-/* The private data of the value at @idx if it is a live object of @cls, else NULL. Never raises. */
-void *luasync_port_toprivate(struct lua_State *L, int idx, unsigned int cls);
-
-/* The class name of a Lunatik object at @idx, else its Lua type name. Never raises. */
-const char *luasync_port_typename(struct lua_State *L, int idx);
 
 /*
- * Takes a reference on the object at @idx if it is a live object of @cls and
- * returns it (a handle for the two calls below), else NULL. Never raises. The
- * object and its private data then live until luasync_port_unhold(), whatever
- * the script does to the value at @idx meanwhile.
+ * Creates an object of @cls, pushes it and returns its private data:
+ * zeroed, @size bytes of ops, aligned for any Rust type the classes use,
+ * to be initialised in place before anything else can reach it. The object
+ * holds a reference on the module until it is dropped. Raises on failure,
+ * before anything is owned.
  */
-void *luasync_port_hold(struct lua_State *L, int idx, unsigned int cls);
+typedef void *luasync_port_newobject_t(struct lua_State *L, enum luasync_class cls);
+luasync_port_newobject_t luasync_port_newobject;
 
-/* The private data of a held object. */
-void *luasync_port_heldprivate(void *held);
+/*
+ * The private data of the object at @idx if it is a live object of @cls,
+ * with a reference that keeps it valid memory until luasync_port_put(),
+ * whatever happens to the object meanwhile (closed, collected, in any
+ * runtime); NULL otherwise, *@found telling why. Never raises.
+ */
+typedef void *luasync_port_get_t(struct lua_State *L, int idx, enum luasync_class cls,
+				 enum luasync_found *found);
+luasync_port_get_t luasync_port_get;
 
-/* Drops the reference of luasync_port_hold(); may release the object. Never raises. */
-void luasync_port_unhold(void *held);
+/* Drops a reference of luasync_port_get(). Never raises, never sleeps. */
+typedef void luasync_port_put_t(void *private);
+luasync_port_put_t luasync_port_put;
+
+/*
+ * The class name of the luasync object at @idx, else its Lua type name.
+ * Never raises.
+ */
+typedef const char *luasync_port_typename_t(struct lua_State *L, int idx);
+luasync_port_typename_t luasync_port_typename;
 
 /* Whether the runtime of @L may sleep. Never raises. */
-bool luasync_port_cansleep(struct lua_State *L);
+typedef bool luasync_port_cansleep_t(struct lua_State *L);
+luasync_port_cansleep_t luasync_port_cansleep;
 
 /*
- * A token naming the runtime of @L: a number given to it when it first opened
- * the mutex library, never given to another runtime; 0 if none. Never raises.
+ * A number naming the runtime of @L, the same for its coroutines, given
+ * when it first opened a luasync library and never given to another
+ * runtime; 0 if none. Never raises.
  */
-uintptr_t luasync_port_owner(struct lua_State *L);
+typedef size_t luasync_port_owner_t(struct lua_State *L);
+luasync_port_owner_t luasync_port_owner;
 
 /* "process", "softirq", "hardirq" or "unknown". Never raises. */
-const char *luasync_port_context(struct lua_State *L);
+typedef const char *luasync_port_context_t(struct lua_State *L);
+luasync_port_context_t luasync_port_context;
+
+/* The name of @cls, as scripts see it. */
+typedef const char *luasync_port_classname_t(enum luasync_class cls);
+luasync_port_classname_t luasync_port_classname;
 
 /*
- * Defined in Rust (rust/classes/): release functions and openers. The method
- * tables (luasync_<class>_methods, luaL_Reg arrays) are declared where
- * luaL_Reg is complete, in lunatik_port.c.
+ * Lunatik's generic close of the object at index 1 (raises unless it is a
+ * Lunatik object), as a Lua function for a class's "close" and "__close".
  */
-void luasync_completion_release(void *private);
-void luasync_mutex_release(void *private);
-void luasync_semaphore_release(void *private);
-int luaopen_completion(struct lua_State *L);
-int luaopen_mutex(struct lua_State *L);
-int luaopen_semaphore(struct lua_State *L);
+typedef int luasync_port_close_t(struct lua_State *L);
+luasync_port_close_t luasync_port_close;
+
+/* Bytes left on the current kernel stack below the caller's frame. */
+typedef size_t luasync_port_stackleft_t(void);
+luasync_port_stackleft_t luasync_port_stackleft;
+
+/* Module init and exit: set the port up, and wait for what it left running. */
+typedef int luasync_port_init_t(void);
+luasync_port_init_t luasync_port_init;
+typedef void luasync_port_exit_t(void);
+luasync_port_exit_t luasync_port_exit;
 
 #endif /* LUASYNC_PORT_H */

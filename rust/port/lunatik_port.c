@@ -1,91 +1,281 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The Lunatik port of luasync: everything that touches Lunatik's C interface
- * (macros, inline functions, structure layouts) is here, behind the narrow
- * interface of luasync_port.h.
+ * The Lunatik port of luasync (see luasync_port.h): everything that touches
+ * Lunatik's C interface (macros, inline functions, structure layouts) is
+ * here. It is compiled against the headers of the Lunatik in use
+ * (LUNATIK_DIR), so it always sees the layouts of the Lunatik that
+ * luasync.ko is loaded with.
  *
- * Compiled against the headers of the Lunatik in use (LUNATIK_DIR), so only
- * this file knows Lunatik's structure layouts, and they are always the ones
- * of the Lunatik that luasync.ko is loaded with.
+ * Objects. Lunatik frees an object's private data when the object is closed
+ * (lunatik_closeobject, which any Lunatik class may expose as "close" and
+ * which accepts an object of any class), whoever is still using it. So the
+ * classes are EXTERNAL: Lunatik keeps a pointer to a block of ours and never
+ * frees it. The block is counted: the object holds one reference, dropped
+ * when Lunatik releases or closes it, and every method call in flight holds
+ * one (luasync_port_get/put), taken under rcu_read_lock() from the object's
+ * private pointer. The last reference drops the Rust value, frees the block
+ * after an RCU grace period (a reader may still be looking at the count) and
+ * drops the block's reference on the module.
+ *
+ * Unloading. Every block and every runtime that opened a luasync library
+ * holds a reference on the module, so it cannot be unloaded while Lua can
+ * reach its code. What remains is the return path after the last reference
+ * goes: the instructions of the release function after module_put(), and
+ * Lunatik reading class->opt from our descriptor after the release function
+ * returned (lunatik_releaseprivate). The exit function waits for both with
+ * synchronize_rcu_tasks(): every task that was running there has left by the
+ * time each task has passed a voluntary context switch.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/compiler.h>
+#include <linux/export.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
-#include <linux/printk.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
 #include <linux/stddef.h>
 
 #include <lunatik.h>
 
 #include "luasync_port.h"
 
-/* The method tables of the classes, defined in Rust (rust/classes/). */
-extern const luaL_Reg luasync_completion_methods[];
-extern const luaL_Reg luasync_mutex_methods[];
-extern const luaL_Reg luasync_semaphore_methods[];
-
-/*
- * Each object holds a reference on this module, dropped when Lunatik releases
- * it, so the release function and the methods stay in memory while any object
- * exists, in any runtime. module_put() is the last call, which the compilers
- * emit as a tail jump: once the reference is dropped, no instruction of this
- * module runs any more in this path.
- */
-#define LUASYNC_PORT_RELEASE(cls)					\
-static void luasync_port_release_##cls(void *private)			\
-{									\
-	luasync_##cls##_release(private);				\
-	module_put(THIS_MODULE);					\
-}
-
-LUASYNC_PORT_RELEASE(completion)
-LUASYNC_PORT_RELEASE(mutex)
-LUASYNC_PORT_RELEASE(semaphore)
-
-/*
- * SOFTIRQ classes: their objects can be created and used in any runtime,
- * including softirq and hardirq ones. The methods that would sleep check the
- * runtime themselves (luasync_port_cansleep).
- */
-static const lunatik_class_t luasync_port_classes[LUASYNC_PORT_NCLASSES] = {
-	[LUASYNC_PORT_COMPLETION] = {
-		.name = "completion",
-		.methods = luasync_completion_methods,
-		.release = luasync_port_release_completion,
-		.opener = luaopen_completion,
-		.opt = LUNATIK_OPT_SOFTIRQ,
-	},
-	[LUASYNC_PORT_MUTEX] = {
-		.name = "mutex",
-		.methods = luasync_mutex_methods,
-		.release = luasync_port_release_mutex,
-		.opener = luaopen_mutex,
-		.opt = LUNATIK_OPT_SOFTIRQ,
-	},
-	[LUASYNC_PORT_SEMAPHORE] = {
-		.name = "semaphore",
-		.methods = luasync_semaphore_methods,
-		.release = luasync_port_release_semaphore,
-		.opener = luaopen_semaphore,
-		.opt = LUNATIK_OPT_SOFTIRQ,
-	},
+/* The private data of an object: a counted block around the Rust value. */
+struct luasync_port_block {
+	struct rcu_head rcu;
+	refcount_t refs;
+	enum luasync_class cls;
+	u64 data[];	/* the Rust value, 8-byte aligned as kmalloc'd memory is */
 };
 
-static const lunatik_class_t *luasync_port_class(unsigned int cls)
+static const struct luasync_ops *const luasync_port_ops[LUASYNC_NCLASSES] = {
+#define LUASYNC_PORT_OPS(name) [LUASYNC_CLASS_##name] = &luasync_##name##_ops,
+	LUASYNC_CLASSES(LUASYNC_PORT_OPS)
+#undef LUASYNC_PORT_OPS
+};
+
+static void luasync_port_release(void *private);
+
+#define LUASYNC_PORT_OPENER(name) int luaopen_##name(lua_State *L);
+LUASYNC_CLASSES(LUASYNC_PORT_OPENER)
+#undef LUASYNC_PORT_OPENER
+
+/*
+ * HARDIRQ: objects can live in any runtime, and Lunatik's generic close
+ * takes their lock with interrupts saved, which is right in any context.
+ * The methods that would sleep check the runtime themselves.
+ */
+static const lunatik_class_t luasync_port_classes[LUASYNC_NCLASSES] = {
+#define LUASYNC_PORT_CLASS(cname) [LUASYNC_CLASS_##cname] = {	\
+		.name = #cname,					\
+		.release = luasync_port_release,			\
+		.opener = luaopen_##cname,				\
+		.opt = LUNATIK_OPT_HARDIRQ | LUNATIK_OPT_EXTERNAL,	\
+	},
+	LUASYNC_CLASSES(LUASYNC_PORT_CLASS)
+#undef LUASYNC_PORT_CLASS
+};
+
+static const lunatik_class_t *luasync_port_class(enum luasync_class cls)
 {
-	return cls < LUASYNC_PORT_NCLASSES ? &luasync_port_classes[cls] : NULL;
+	return (unsigned int)cls < LUASYNC_NCLASSES ? &luasync_port_classes[cls] : NULL;
 }
 
-/* Registry keys: the owner id of a runtime, and its pins on this module. */
-static char luasync_port_owner_key;
-static char luasync_port_pin_keys[LUASYNC_PORT_NCLASSES];
+/* Drops a reference; the last one drops the value, the block and its module reference. */
+static void luasync_port_unref(struct luasync_port_block *block)
+{
+	if (!refcount_dec_and_test(&block->refs))
+		return;
+	luasync_port_ops[block->cls]->drop(block->data);
+	kfree_rcu(block, rcu);
+	module_put(THIS_MODULE);
+}
 
-/* __gc of a pin: the runtime that held it is closing (or dropped the library). */
+/* Lunatik's release function of every class: the object was closed or collected. */
+static void luasync_port_release(void *private)
+{
+	struct luasync_port_block *block = private;
+
+	luasync_port_ops[block->cls]->close(block->data);
+	luasync_port_unref(block);
+}
+
+void *luasync_port_newobject(lua_State *L, enum luasync_class cls)
+{
+	const lunatik_class_t *class = luasync_port_class(cls);
+	lunatik_object_t *runtime = lunatik_toruntime(L);
+	struct luasync_port_block *block;
+	lunatik_object_t *object;
+	size_t size;
+	gfp_t gfp;
+
+	if (WARN_ON_ONCE(class == NULL))
+		return NULL;
+	size = luasync_port_ops[cls]->size;
+	gfp = runtime != NULL && lunatik_isirq(runtime->opt) ? GFP_ATOMIC : GFP_KERNEL;
+
+	/* Pushes the object, with no private data yet; raises before owning anything. */
+	object = lunatik_newobject(L, class, 0, LUNATIK_OPT_NONE);
+	block = kzalloc(struct_size(block, data, DIV_ROUND_UP(size, sizeof(u64))), gfp);
+	if (block == NULL)
+		luaL_error(L, "%s: new: not enough memory", class->name);
+	refcount_set(&block->refs, 1);
+	block->cls = cls;
+	/* The runtime's pin (luasync_port_pin) keeps the module live here. */
+	__module_get(THIS_MODULE);
+	object->private = block;
+	return block->data;
+}
+
+/* The class of the Lunatik object at @idx (its first user value), or NULL. */
+static const lunatik_class_t *luasync_port_classof(lua_State *L, int idx)
+{
+	const lunatik_class_t *class = NULL;
+
+	if (lua_type(L, idx) != LUA_TUSERDATA)
+		return NULL;
+	if (lua_getiuservalue(L, idx, 1) == LUA_TLIGHTUSERDATA)
+		class = lua_touserdata(L, -1);
+	lua_settop(L, -2);
+	return class;
+}
+
+void *luasync_port_get(lua_State *L, int idx, enum luasync_class cls, enum luasync_found *found)
+{
+	const lunatik_class_t *class = luasync_port_class(cls);
+	lunatik_object_t *object;
+	struct luasync_port_block *block;
+
+	*found = LUASYNC_OTHER;
+	if (class == NULL || luasync_port_classof(L, idx) != class)
+		return NULL;
+	/* Lunatik's __gc leaves the userdata pointing to NULL. */
+	object = *(lunatik_object_t **)lua_touserdata(L, idx);
+	if (object == NULL) {
+		*found = LUASYNC_RELEASED;
+		return NULL;
+	}
+	/* The userdata on the stack holds the object; a close may free its block. */
+	rcu_read_lock();
+	block = READ_ONCE(object->private);
+	if (block != NULL && !refcount_inc_not_zero(&block->refs))
+		block = NULL;
+	rcu_read_unlock();
+	if (block == NULL) {
+		*found = LUASYNC_CLOSED;
+		return NULL;
+	}
+	*found = LUASYNC_FOUND;
+	return block->data;
+}
+
+void luasync_port_put(void *private)
+{
+	luasync_port_unref(container_of(private, struct luasync_port_block, data[0]));
+}
+
+const char *luasync_port_typename(lua_State *L, int idx)
+{
+	const lunatik_class_t *class = luasync_port_classof(L, idx);
+	unsigned int cls;
+
+	/*
+	 * The first user value of a userdata can be any light userdata, so only
+	 * a pointer to one of our own classes is followed.
+	 */
+	for (cls = 0; cls < LUASYNC_NCLASSES; cls++)
+		if (class == &luasync_port_classes[cls])
+			return class->name;
+	return lua_typename(L, lua_type(L, idx));
+}
+
+const char *luasync_port_classname(enum luasync_class cls)
+{
+	const lunatik_class_t *class = luasync_port_class(cls);
+
+	return class != NULL ? class->name : "?";
+}
+
+bool luasync_port_cansleep(lua_State *L)
+{
+	lunatik_object_t *runtime = lunatik_toruntime(L);
+
+	return runtime != NULL && !lunatik_isirq(runtime->opt);
+}
+
+const char *luasync_port_context(lua_State *L)
+{
+	lunatik_object_t *runtime = lunatik_toruntime(L);
+
+	if (runtime == NULL)
+		return "unknown";
+	if (lunatik_ishardirq(runtime->opt))
+		return "hardirq";
+	if (lunatik_issoftirq(runtime->opt))
+		return "softirq";
+	if (lunatik_isirq(runtime->opt))
+		return "irq";
+	return "process";
+}
+
+size_t luasync_port_stackleft(void)
+{
+	unsigned long sp = current_stack_pointer;
+	unsigned long bottom = (unsigned long)task_stack_page(current);
+
+	/* Not on the task's stack (an interrupt stack): nothing is known to be left. */
+	if (sp < bottom || sp >= bottom + THREAD_SIZE)
+		return 0;
+	return sp - bottom;
+}
+
+/* Registry keys: the owner number of a runtime, and its pins on this module. */
+static char luasync_port_owner_key;
+static char luasync_port_pin_keys[LUASYNC_NCLASSES];
+
+/*
+ * Whether the state of @L is being closed: its runtime no longer points to
+ * it (runtime:stop(), lunatik_stop()) or is being released (kref at 0).
+ */
+static bool luasync_port_closing(lua_State *L)
+{
+	lunatik_object_t *runtime = lunatik_toruntime(L);
+	lua_State *main;
+
+	if (runtime == NULL || kref_read(&runtime->kref) == 0)
+		return true;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+	main = lua_tothread(L, -1);
+	lua_settop(L, -2);
+	return READ_ONCE(runtime->private) != main;
+}
+
+/*
+ * __gc of a pin. Scripts can reach it (debug.getregistry, getmetatable) and
+ * call it at any time: it drops the module reference only once, and only
+ * while the runtime's state is being closed. Called otherwise, by hand or
+ * because a script removed the pin from the registry, it puts the pin back
+ * and arms its finalizer again.
+ */
 static int luasync_port_unpin(lua_State *L)
 {
-	module_put(THIS_MODULE);
+	bool *armed = lua_touserdata(L, 1);
+	unsigned int cls = (unsigned int)lua_tointegerx(L, lua_upvalueindex(1), NULL);
+
+	if (armed == NULL || lua_rawlen(L, 1) != sizeof(*armed) || cls >= LUASYNC_NCLASSES || !*armed)
+		return 0;
+	if (luasync_port_closing(L)) {
+		*armed = false;
+		module_put(THIS_MODULE);
+		return 0;
+	}
+	lua_settop(L, 1);
+	lua_getmetatable(L, 1);
+	lua_setmetatable(L, 1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &luasync_port_pin_keys[cls]);
 	return 0;
 }
 
@@ -94,24 +284,37 @@ static int luasync_port_unpin(lua_State *L)
  * through its library table and class metatable, even when it holds no object
  * any more: Lunatik opens a class in a runtime by calling its opener directly
  * when an object is passed there, without the module reference that require()
- * takes. So every opening pins the module until the runtime closes: a
- * userdata in its registry whose __gc drops the reference. Pushes nothing;
- * false if the module is going away. May raise, but only before it takes the
- * reference or after the pin is armed (then the collector drops it).
+ * takes. So every first opening pins the module until the runtime closes: a
+ * userdata in its registry whose __gc drops the reference. False if the
+ * module is going away. May raise, but only before it takes the reference.
  */
-static bool luasync_port_pin(lua_State *L, unsigned int cls)
+static bool luasync_port_pin(lua_State *L, enum luasync_class cls)
 {
-	lua_newuserdatauv(L, 0, 0);
-	lua_createtable(L, 0, 1);
-	lua_pushcclosure(L, luasync_port_unpin, 0);
+	bool *armed;
+
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &luasync_port_pin_keys[cls]) != LUA_TNIL) {
+		lua_settop(L, -2);
+		return true;
+	}
+	lua_settop(L, -2);
+	armed = lua_newuserdatauv(L, sizeof(*armed), 0);
+	*armed = false;
+	lua_createtable(L, 0, 2);
+	lua_pushinteger(L, cls);
+	lua_pushcclosure(L, luasync_port_unpin, 1);
 	lua_setfield(L, -2, "__gc");
+	/* getmetatable(pin) hides the metatable from scripts that do not use debug. */
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_pushvalue(L, -2);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &luasync_port_pin_keys[cls]);
 	if (!try_module_get(THIS_MODULE)) {
 		lua_settop(L, -3);
 		return false;
 	}
+	*armed = true;
 	lua_setmetatable(L, -2);
-	/* Replacing an older pin of this class lets the collector drop that one. */
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &luasync_port_pin_keys[cls]);
+	lua_settop(L, -2);
 	return true;
 }
 
@@ -132,27 +335,37 @@ static void luasync_port_name_owner(lua_State *L)
 	lua_settop(L, -2);
 }
 
-int luasync_port_newlib(lua_State *L, unsigned int cls, const luaL_Reg *lib)
+size_t luasync_port_owner(lua_State *L)
+{
+	size_t owner = 0;
+
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &luasync_port_owner_key) == LUA_TNUMBER)
+		owner = (size_t)lua_tointegerx(L, -1, NULL);
+	lua_settop(L, -2);
+	return owner;
+}
+
+/*
+ * luaopen_<class>: the library table, and the class metatable in the
+ * registry under the class address, with __index = itself and Lunatik's
+ * __gc, as LUNATIK_NEWLIB and lunatik_newclass make them.
+ */
+static int luasync_port_open(lua_State *L, enum luasync_class cls)
 {
 	const lunatik_class_t *class = luasync_port_class(cls);
 
-	if (WARN_ON_ONCE(class == NULL))
-		return 0;
 	if (!luasync_port_pin(L, cls)) {
 		pr_err("%s: luasync is being unloaded\n", class->name);
 		return 0;
 	}
-	if (cls == LUASYNC_PORT_MUTEX)
-		luasync_port_name_owner(L);
+	luasync_port_name_owner(L);
 
-	/* The library table, as luaL_newlib makes it. */
 	lua_createtable(L, 0, 1);
-	luaL_setfuncs(L, lib, 0);
+	luaL_setfuncs(L, luasync_port_ops[cls]->lib, 0);
 
-	/* registry[&class] = metatable, with __index = itself and Lunatik's __gc. */
 	lua_pushlightuserdata(L, (void *)class);
 	lua_createtable(L, 0, 12);
-	luaL_setfuncs(L, class->methods, 0);
+	luaL_setfuncs(L, luasync_port_ops[cls]->methods, 0);
 	lua_pushcclosure(L, lunatik_deleteobject, 0);
 	lua_setfield(L, -2, "__gc");
 	lua_pushvalue(L, -1);
@@ -161,120 +374,26 @@ int luasync_port_newlib(lua_State *L, unsigned int cls, const luaL_Reg *lib)
 	return 1;
 }
 
-void *luasync_port_newobject(lua_State *L, unsigned int cls, size_t size)
+#define LUASYNC_PORT_OPEN(name)					\
+int luaopen_##name(lua_State *L)				\
+{								\
+	return luasync_port_open(L, LUASYNC_CLASS_##name);	\
+}								\
+EXPORT_SYMBOL_GPL(luaopen_##name);
+LUASYNC_CLASSES(LUASYNC_PORT_OPEN)
+#undef LUASYNC_PORT_OPEN
+
+int luasync_port_close(lua_State *L)
 {
-	const lunatik_class_t *class = luasync_port_class(cls);
-	lunatik_object_t *object;
-
-	/* Rust only passes its own class numbers. */
-	BUILD_BUG_ON(LUASYNC_PORT_NCLASSES != ARRAY_SIZE(luasync_port_classes));
-	if (WARN_ON_ONCE(class == NULL))
-		return NULL;
-
-	/*
-	 * Pushes the object; raises on failure, before any reference is taken.
-	 * The runtime's pin (luasync_port_pin) keeps the module live here.
-	 */
-	object = lunatik_newobject(L, class, size, LUNATIK_OPT_NONE);
-	__module_get(THIS_MODULE);
-	return object->private;
+	return lunatik_closeobject(L);
 }
 
-/* The class of a Lunatik object at @idx (its first user value), or NULL. */
-static const lunatik_class_t *luasync_port_classof(lua_State *L, int idx)
+int luasync_port_init(void)
 {
-	const lunatik_class_t *class = NULL;
-
-	if (lua_type(L, idx) != LUA_TUSERDATA)
-		return NULL;
-	idx = lua_absindex(L, idx);
-	if (lua_getiuservalue(L, idx, 1) == LUA_TLIGHTUSERDATA)
-		class = lua_touserdata(L, -1);
-	lua_settop(L, -2);
-	return class;
+	return 0;
 }
 
-void *luasync_port_toprivate(lua_State *L, int idx, unsigned int cls)
+void luasync_port_exit(void)
 {
-	const lunatik_class_t *class = luasync_port_class(cls);
-	lunatik_object_t **pobject;
-
-	if (class == NULL || luasync_port_classof(L, idx) != class)
-		return NULL;
-	pobject = lua_touserdata(L, idx);
-	/* Null after __gc; private is null after a close. */
-	if (pobject == NULL || *pobject == NULL || (*pobject)->class != class)
-		return NULL;
-	return (*pobject)->private;
-}
-
-const char *luasync_port_typename(lua_State *L, int idx)
-{
-	const lunatik_class_t *class = luasync_port_classof(L, idx);
-	unsigned int cls;
-
-	/*
-	 * The first user value of a userdata can be any light userdata, so only
-	 * a pointer to one of our own classes is followed.
-	 */
-	for (cls = 0; cls < LUASYNC_PORT_NCLASSES; cls++)
-		if (class == &luasync_port_classes[cls])
-			return class->name;
-	return lua_typename(L, lua_type(L, idx));
-}
-
-void *luasync_port_hold(lua_State *L, int idx, unsigned int cls)
-{
-	const lunatik_class_t *class = luasync_port_class(cls);
-	lunatik_object_t **pobject;
-
-	if (luasync_port_toprivate(L, idx, cls) == NULL)
-		return NULL;
-	pobject = lua_touserdata(L, idx);
-	lunatik_getobject(*pobject);
-	WARN_ON_ONCE((*pobject)->class != class);
-	return *pobject;
-}
-
-void *luasync_port_heldprivate(void *held)
-{
-	return ((lunatik_object_t *)held)->private;
-}
-
-void luasync_port_unhold(void *held)
-{
-	lunatik_putobject((lunatik_object_t *)held);
-}
-
-bool luasync_port_cansleep(lua_State *L)
-{
-	lunatik_object_t *runtime = lunatik_toruntime(L);
-
-	return runtime != NULL && !(runtime->opt & LUNATIK_OPT_IRQ);
-}
-
-uintptr_t luasync_port_owner(lua_State *L)
-{
-	uintptr_t owner = 0;
-
-	/* Set by luaopen_mutex in every runtime that can hold a mutex. */
-	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &luasync_port_owner_key) == LUA_TNUMBER)
-		owner = (uintptr_t)lua_tointegerx(L, -1, NULL);
-	lua_settop(L, -2);
-	return owner;
-}
-
-const char *luasync_port_context(lua_State *L)
-{
-	lunatik_object_t *runtime = lunatik_toruntime(L);
-
-	if (runtime == NULL)
-		return "unknown";
-	if ((runtime->opt & LUNATIK_OPT_HARDIRQ) == LUNATIK_OPT_HARDIRQ)
-		return "hardirq";
-	if ((runtime->opt & LUNATIK_OPT_SOFTIRQ) == LUNATIK_OPT_SOFTIRQ)
-		return "softirq";
-	if (runtime->opt & LUNATIK_OPT_IRQ)
-		return "irq";
-	return "process";
+	synchronize_rcu_tasks();
 }

@@ -2,167 +2,187 @@
 
 //! The Lunatik port: the narrow interface through which the classes use Lunatik.
 //!
-//! It is implemented in C (`lunatik_port.c`), compiled against Lunatik's own headers when
-//! they are available and against `lunatik44.h` otherwise; nothing on the Rust side
-//! depends on a Lunatik structure layout. The userspace test harness implements the same
-//! `luasync_port_*` functions as a test double.
+//! It is declared once, in C (`luasync_port.h`), implemented in C (`lunatik_port.c`)
+//! against the headers of the Lunatik in use, and turned into Rust declarations by bindgen
+//! ([`bindings`]). The userspace test build implements the same functions as a test double
+//! and generates the same declarations from the same header.
 //!
-//! What the port does for a class (see `lunatik_port.c`): it registers the class
-//! metatable, creates objects whose private data is a Rust value, finds that private data
-//! again, and tells whether the calling runtime may sleep. The class descriptor names the
-//! Rust items of each class by symbol: its method table (`luasync_<class>_methods`), its
-//! release function (`luasync_<class>_release`, which drops the Rust value in place) and
-//! its opener (`luaopen_<class>`).
+//! What a class gets from it: objects whose private data is a value of its Rust type `T`
+//! ([`new_object`]), counted references to that value while a method runs ([`get`],
+//! [`Ref`]), and facts about the calling runtime. The port makes the `luaopen_<class>`
+//! functions and the Lunatik classes from the list in the header and from the
+//! `luasync_<class>_ops` each class defines with [`class_ops!`].
 
-use core::ffi::{c_char, c_int, c_uint, c_void};
+use core::ffi::{c_char, c_int, c_void};
 use core::marker::PhantomData;
 use core::num::NonZeroUsize;
+use core::ops::Deref;
 use core::ptr::NonNull;
 
-use crate::lua::ffi::{luaL_Reg, lua_State};
-use crate::lua::{State, Table};
+use crate::lua::State;
 
-/// The classes the port knows, by the number C uses for them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub(crate) enum Class {
-    /// `completion`.
-    Completion = 0,
-    /// `mutex`.
-    Mutex = 1,
-    /// `semaphore`.
-    Semaphore = 2,
+/// The declarations generated from `luasync_port.h`.
+#[allow(
+    non_camel_case_types,
+    non_upper_case_globals,
+    non_snake_case,
+    unreachable_pub,
+    dead_code,
+    clippy::all,
+    clippy::undocumented_unsafe_blocks,
+    missing_docs
+)]
+pub(crate) mod bindings {
+    pub(crate) use crate::lua::ffi::{luaL_Reg, lua_State};
+    #[cfg(not(luasync_host))]
+    include!("bindings_generated.rs");
+    #[cfg(luasync_host)]
+    include!(concat!(env!("OUT_DIR"), "/port_bindings.rs"));
 }
 
-impl Class {
-    /// The class name, as Lua scripts see it.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Self::Completion => "completion",
-            Self::Mutex => "mutex",
-            Self::Semaphore => "semaphore",
-        }
-    }
+pub(crate) use bindings::luasync_class as Class;
+use bindings::luasync_found as Found;
 
-    fn id(self) -> c_uint {
-        self as c_uint
-    }
-}
-
-/// The alignment that the private data of every object has at least (what `kmalloc`
-/// guarantees). A private type needing more is rejected at compile time.
+/// The alignment the private data of every object has at least (what `kmalloc` gives the
+/// port's blocks). A private type needing more is rejected at compile time.
 pub(crate) const PRIVATE_ALIGN: usize = 8;
 
 /// A Rust type stored as the private data of the objects of one class.
 ///
 /// # Safety
 ///
-/// Every object of class `CLASS` created through this port must hold a `Self` initialised
-/// in place right after [`new_object`] returned, and its release function must drop that
-/// `Self` in place.
+/// Every object of class `CLASS` must hold a `Self` initialised in place right after
+/// [`new_object`] returned, and the class's ops (see [`class_ops!`]) must be those of
+/// `Self`, so that the port's `close` and `drop` reach a `Self`.
 pub(crate) unsafe trait Private: Sync + Sized {
     /// The class whose objects hold a `Self`.
     const CLASS: Class;
+
+    /// Wakes every thread waiting on the object, which then returns "closed": the object
+    /// was closed or released. Never sleeps.
+    fn on_close(&self);
 }
 
-extern "C" {
-    fn luasync_port_newlib(l: *mut lua_State, class: c_uint, lib: *const luaL_Reg) -> c_int;
-    fn luasync_port_newobject(l: *mut lua_State, class: c_uint, size: usize) -> *mut c_void;
-    fn luasync_port_toprivate(l: *mut lua_State, idx: c_int, class: c_uint) -> *mut c_void;
-    fn luasync_port_typename(l: *mut lua_State, idx: c_int) -> *const c_char;
-    fn luasync_port_cansleep(l: *mut lua_State) -> bool;
-    fn luasync_port_owner(l: *mut lua_State) -> usize;
-    fn luasync_port_context(l: *mut lua_State) -> *const c_char;
-    fn luasync_port_hold(l: *mut lua_State, idx: c_int, class: c_uint) -> *mut c_void;
-    fn luasync_port_heldprivate(held: *mut c_void) -> *mut c_void;
-    fn luasync_port_unhold(held: *mut c_void);
-}
+/// The ops of a class, as the port's header describes them.
+#[repr(transparent)]
+pub(crate) struct Ops(pub(crate) bindings::luasync_ops);
 
-/// The body of `luaopen_<class>`: pushes the library table made of `lib` and registers the
-/// class metatable. Returns the number of values pushed: 1, or 0 (after logging "load
-/// Lunatik before luasync") when Lunatik's symbols did not resolve.
+// SAFETY: the ops are written once, at compile time; their pointers are to static tables
+// and functions, which any thread may read and call.
+unsafe impl Sync for Ops {}
+
+/// The port's `close` of a class.
 ///
-/// May raise (it allocates): call it owning nothing.
-pub(crate) fn new_lib<const N: usize>(
-    state: &mut State,
-    class: Class,
-    lib: &'static Table<N>,
-) -> c_int {
-    // SAFETY: `state` is the state of the running call; `lib` is a sentinel-terminated
-    // table that lives forever.
-    unsafe { luasync_port_newlib(state.as_ptr(), class.id(), lib.as_ptr()) }
+/// # Safety
+///
+/// `private` must point to an initialised `T` that lives across the call.
+pub(crate) unsafe extern "C" fn close<T: Private>(private: *mut c_void) {
+    // SAFETY: the port passes the private data of an object of `T::CLASS`, a live `T`
+    // (`Private`'s contract); it is only shared.
+    unsafe { &*private.cast::<T>() }.on_close();
 }
 
-/// Creates an object of `T::CLASS`, pushes it, and returns its private data: zeroed
-/// memory for a `T`, aligned for it, that the caller must initialise in place at once
-/// (before anything else can reach the object). The object keeps the module loaded until
-/// it is released.
+/// The port's `drop` of a class.
 ///
-/// May raise (memory, or a runtime that cannot hold this class): call it owning nothing.
-pub(crate) fn new_object<T: Private>(state: &mut State) -> *mut T {
-    const { assert!(core::mem::align_of::<T>() <= PRIVATE_ALIGN) };
+/// # Safety
+///
+/// `private` must point to an initialised `T` that nothing uses any more and that is
+/// never used again.
+pub(crate) unsafe extern "C" fn drop<T: Private>(private: *mut c_void) {
+    // SAFETY: the port calls this once, when the last reference to the private data, an
+    // initialised `T` (`Private`'s contract), is gone.
+    unsafe { core::ptr::drop_in_place(private.cast::<T>()) }
+}
+
+/// Defines `luasync_<class>_ops`, the class description the port reads: its library
+/// table, its methods, and the size, `close` and `drop` of its private type.
+macro_rules! class_ops {
+    ($name:ident, $private:ty, $lib:expr, $methods:expr) => {
+        #[export_name = concat!("luasync_", stringify!($name), "_ops")]
+        static OPS: $crate::port::Ops = $crate::port::Ops($crate::port::bindings::luasync_ops {
+            lib: $lib.as_ptr(),
+            methods: $methods.as_ptr(),
+            size: core::mem::size_of::<$private>(),
+            close: Some($crate::port::close::<$private>),
+            drop: Some($crate::port::drop::<$private>),
+        });
+        const _: () = assert!(core::mem::align_of::<$private>() <= $crate::port::PRIVATE_ALIGN);
+    };
+}
+pub(crate) use class_ops;
+
+/// Creates an object of `T::CLASS`, pushes it, and returns its private data: zeroed memory
+/// for a `T`, aligned for it, that the caller must initialise in place at once (before
+/// anything else can reach the object). The object keeps the module loaded until it is
+/// dropped.
+///
+/// Raises on failure (memory, or a runtime that cannot hold this class): call it owning
+/// nothing with a destructor.
+pub(crate) fn new_object<T: Private>(state: &mut State) -> NonNull<T> {
     // SAFETY: `state` is the state of the running call.
-    let private =
-        unsafe { luasync_port_newobject(state.as_ptr(), T::CLASS.id(), core::mem::size_of::<T>()) };
-    private.cast()
+    let private = unsafe { bindings::luasync_port_newobject(state.as_ptr(), T::CLASS) };
+    // The port raises rather than returning null for one of its own classes.
+    NonNull::new(private.cast()).unwrap_or(NonNull::dangling())
 }
 
-/// The private data of the value at `idx` if it is a live object of `T::CLASS`. Never
-/// raises.
+/// Why the value at an index is not a live object of the class asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Missing {
+    /// An object of that class, closed.
+    Closed,
+    /// An object of that class, released by its `__gc`.
+    Released,
+    /// Anything else.
+    Other,
+}
+
+/// A counted reference to the private data of an object of `T::CLASS`: it stays valid
+/// memory until the reference is dropped, whatever happens to the object meanwhile (closed,
+/// collected, in any runtime).
 ///
-/// The borrow is tied to `state`: the object is an argument of the running call, kept on
-/// the stack, so it stays alive while `state` is borrowed; calls that could release it
-/// (running Lua code) need `&mut State` and so end the borrow first.
-pub(crate) fn private<T: Private>(state: &State, idx: c_int) -> Option<&T> {
-    // SAFETY: `state` is the state of the running call; the port checks the value without
-    // raising.
-    let p = unsafe { luasync_port_toprivate(state.as_ptr(), idx, T::CLASS.id()) };
-    // SAFETY: a non-null result is the private data of a live object of `T::CLASS`, which
-    // holds an initialised `T` (`Private`'s contract) that is only ever shared (`T: Sync`),
-    // and the object stays alive while `state` is borrowed (see above).
-    unsafe { p.cast::<T>().as_ref() }
+/// It has a destructor: hold it only in an inner function of the trampoline (see
+/// [`crate::lua::trampoline`]), across no call that may raise.
+pub(crate) struct Ref<T: Private> {
+    private: NonNull<T>,
+    _owns: PhantomData<T>,
 }
 
-/// A reference held on an object of `T::CLASS` (see [`hold`]), which keeps the object and
-/// its `T` alive whatever Lua code does to the value it was taken from.
-///
-/// It is a plain handle with no destructor, so a Lua error cannot skip its release:
-/// [`unhold`] must be called on every path, which is why it is only used around a
-/// protected call.
-pub(crate) struct Held<T: Private> {
-    handle: NonNull<c_void>,
-    _private: PhantomData<*const T>,
-}
+impl<T: Private> Deref for Ref<T> {
+    type Target = T;
 
-impl<T: Private> Held<T> {
-    /// The held object's private data.
-    pub(crate) fn get(&self) -> &T {
-        // SAFETY: `handle` came from `luasync_port_hold` and is not yet given back, so the
-        // object holds a reference and its private data, an initialised `T` (`Private`'s
-        // contract, `T::CLASS` was checked), lives at least as long as `self`; `T: Sync`
-        // is only shared.
-        unsafe { &*luasync_port_heldprivate(self.handle.as_ptr()).cast::<T>() }
+    fn deref(&self) -> &T {
+        // SAFETY: the port gave this reference on an initialised `T` (`Private`'s
+        // contract), which stays alive until the reference is dropped; `T: Sync` is only
+        // shared.
+        unsafe { self.private.as_ref() }
     }
 }
 
-/// Takes a reference on the value at `idx` if it is a live object of `T::CLASS`. Never
-/// raises.
-pub(crate) fn hold<T: Private>(state: &State, idx: c_int) -> Option<Held<T>> {
-    // SAFETY: `state` is the state of the running call; the port checks the value without
-    // raising.
-    let handle = unsafe { luasync_port_hold(state.as_ptr(), idx, T::CLASS.id()) };
-    NonNull::new(handle).map(|handle| Held {
-        handle,
-        _private: PhantomData,
-    })
+impl<T: Private> Drop for Ref<T> {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from `luasync_port_get` and this is its only put.
+        unsafe { bindings::luasync_port_put(self.private.as_ptr().cast()) }
+    }
 }
 
-/// Gives back a reference taken by [`hold`]; the object is released if it was the last.
-/// Never raises.
-pub(crate) fn unhold<T: Private>(held: Held<T>) {
-    // SAFETY: `held` came from `luasync_port_hold` and is consumed here, so the reference
-    // is given back exactly once.
-    unsafe { luasync_port_unhold(held.handle.as_ptr()) }
+/// A counted reference to the value at `idx` if it is a live object of `T::CLASS`. Never
+/// raises.
+pub(crate) fn get<T: Private>(state: &State, idx: c_int) -> Result<Ref<T>, Missing> {
+    let mut found = Found::LUASYNC_OTHER;
+    // SAFETY: `state` is the state of the running call; the port checks the value without
+    // raising and writes one of the values of `luasync_found` into `found`.
+    let private = unsafe { bindings::luasync_port_get(state.as_ptr(), idx, T::CLASS, &mut found) };
+    match NonNull::new(private.cast::<T>()) {
+        Some(private) => Ok(Ref {
+            private,
+            _owns: PhantomData,
+        }),
+        None => Err(match found {
+            Found::LUASYNC_CLOSED => Missing::Closed,
+            Found::LUASYNC_RELEASED => Missing::Released,
+            _ => Missing::Other,
+        }),
+    }
 }
 
 /// The longest name read from C; names are cut there.
@@ -190,11 +210,19 @@ unsafe fn name_bytes<'a>(name: *const c_char) -> &'a [u8] {
     unsafe { core::slice::from_raw_parts(name.cast::<u8>(), len) }
 }
 
+/// The name of a class, as scripts see it.
+pub(crate) fn class_name(class: Class) -> &'static [u8] {
+    // SAFETY: plain lookup in the port's static class table.
+    let name = unsafe { bindings::luasync_port_classname(class) };
+    // SAFETY: the port returns the static name of the class.
+    unsafe { name_bytes(name) }
+}
+
 /// What the value at `idx` is, for error messages: the class name of a Lunatik object,
 /// else the Lua type name ("no value" for an absent argument). Never raises.
 pub(crate) fn type_name(state: &State, idx: c_int) -> &[u8] {
     // SAFETY: `state` is the state of the running call.
-    let name = unsafe { luasync_port_typename(state.as_ptr(), idx) };
+    let name = unsafe { bindings::luasync_port_typename(state.as_ptr(), idx) };
     // SAFETY: the port returns a static string or the name of the class of the value at
     // `idx`, which lives at least as long as that value, so as long as `state` is borrowed.
     unsafe { name_bytes(name) }
@@ -203,20 +231,30 @@ pub(crate) fn type_name(state: &State, idx: c_int) -> &[u8] {
 /// Whether the calling runtime may sleep (a process-context runtime). Never raises.
 pub(crate) fn can_sleep(state: &State) -> bool {
     // SAFETY: `state` is the state of the running call.
-    unsafe { luasync_port_cansleep(state.as_ptr()) }
+    unsafe { bindings::luasync_port_cansleep(state.as_ptr()) }
 }
 
-/// The token of the calling runtime (the same for every coroutine of one runtime), or
+/// The number of the calling runtime (the same for every coroutine of one runtime), or
 /// `None` if the state belongs to no runtime. Never raises.
 pub(crate) fn owner(state: &State) -> Option<NonZeroUsize> {
     // SAFETY: `state` is the state of the running call.
-    NonZeroUsize::new(unsafe { luasync_port_owner(state.as_ptr()) })
+    NonZeroUsize::new(unsafe { bindings::luasync_port_owner(state.as_ptr()) })
 }
 
 /// The context of the calling runtime: "process", "softirq" or "hardirq". Never raises.
 pub(crate) fn context(state: &State) -> &'static [u8] {
     // SAFETY: `state` is the state of the running call.
-    let name = unsafe { luasync_port_context(state.as_ptr()) };
+    let name = unsafe { bindings::luasync_port_context(state.as_ptr()) };
     // SAFETY: the port returns one of its static context names.
     unsafe { name_bytes(name) }
 }
+
+/// Bytes left on the current kernel stack below the caller's frame.
+pub(crate) fn stack_left() -> usize {
+    // SAFETY: reads the stack pointer and the current task; no preconditions.
+    unsafe { bindings::luasync_port_stackleft() }
+}
+
+/// Lunatik's generic close of the object at index 1, as a Lua function for the methods
+/// tables (`close`, `__close`).
+pub(crate) const CLOSE: crate::lua::ffi::lua_CFunction = Some(bindings::luasync_port_close);

@@ -46,6 +46,8 @@ pub enum WaitError {
     Timeout,
     /// A signal is pending, or the calling kernel thread was asked to stop.
     Interrupted,
+    /// The primitive was closed while waited on: it will never give what was waited for.
+    Closed,
 }
 
 /// Who holds a mutex: an opaque non-zero token chosen by the caller (the Lua layer passes

@@ -72,6 +72,17 @@ impl Completion {
         self.queue.with(|done| *done > 0)
     }
 
+    /// Closes it: every waiter, now and later, gives up with [`WaitError::Closed`] unless
+    /// what it waits for is there. Never sleeps.
+    pub fn close(&self) {
+        self.queue.close();
+    }
+
+    /// Whether it was closed.
+    pub fn is_closed(&self) -> bool {
+        self.queue.is_closed()
+    }
+
     /// Makes the completion not done again. Never sleeps.
     pub fn reinit(&self) {
         self.queue.with(|done| *done = 0);

@@ -118,6 +118,17 @@ impl Mutex {
         Ok(())
     }
 
+    /// Closes it: every waiter, now and later, gives up with [`WaitError::Closed`](super::WaitError::Closed) unless
+    /// what it waits for is there. Never sleeps.
+    pub fn close(&self) {
+        self.queue.close();
+    }
+
+    /// Whether it was closed.
+    pub fn is_closed(&self) -> bool {
+        self.queue.is_closed()
+    }
+
     /// Whether anyone holds the mutex.
     pub fn is_locked(&self) -> bool {
         self.owner.load(Ordering::SeqCst) != 0

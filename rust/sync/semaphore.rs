@@ -79,6 +79,17 @@ impl Semaphore {
         Ok(())
     }
 
+    /// Closes it: every waiter, now and later, gives up with [`WaitError::Closed`] unless
+    /// what it waits for is there. Never sleeps.
+    pub fn close(&self) {
+        self.queue.close();
+    }
+
+    /// Whether it was closed.
+    pub fn is_closed(&self) -> bool {
+        self.queue.is_closed()
+    }
+
     /// The current count.
     pub fn count(&self) -> u32 {
         self.count.load(Ordering::SeqCst)

@@ -64,10 +64,14 @@ void luasync_set_current_running(void)
 /*
  * A wait ends with "interrupted" when a signal is pending or when the caller
  * is a kernel thread that kthread_stop() asked to stop. (On 6.12 kthread_stop()
- * also sets TIF_NOTIFY_SIGNAL; the explicit test does not rely on that.)
+ * also sets TIF_NOTIFY_SIGNAL; the explicit test does not rely on that.) A
+ * poll from interrupt context never is: current is then whatever task the
+ * interrupt came in, whose signals are not the poller's.
  */
 bool luasync_current_should_abort(void)
 {
+	if (!in_task())
+		return false;
 	if (signal_pending(current))
 		return true;
 	return (current->flags & PF_KTHREAD) && kthread_should_stop();

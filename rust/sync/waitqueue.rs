@@ -14,6 +14,11 @@
 //! - a waiter that times out or is interrupted only gives up when the condition is false,
 //!   so it never swallows a count, a completion or a lock handoff meant for another.
 //!
+//! A wait ends in the kernel's order (`do_wait_for_common`): what it waits for first, then
+//! the queue being closed ([`WaitQueue::close`]: nothing will ever come), then a pending
+//! signal or stop, then the timeout. So a poll (timeout 0) of a stopped thread answers
+//! "interrupted".
+//!
 //! A primitive may also keep its state in atomics and change it without the lock (the
 //! uncontended fast paths of the mutex and the semaphore). Its waker then makes the change
 //! first and calls [`WaitQueue::wake_waiters`], which reads the queue's waiter count; a
@@ -24,7 +29,7 @@
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::prelude::pin_data;
 use kernel::{bindings, init::PinInit, pin_init, str::CStr, sync::LockClassKey, types::Opaque};
 
@@ -85,6 +90,8 @@ pub(crate) struct WaitQueue<T> {
     state: UnsafeCell<T>,
     /// How many tasks are queued; changed under the lock, read without it.
     queued: AtomicU32,
+    /// Set once, under the lock, by `close`; read under the lock.
+    closed: AtomicBool,
 }
 
 // SAFETY: the state is only reached through a `Guard`, which holds the queue's spinlock;
@@ -107,6 +114,7 @@ impl<T> WaitQueue<T> {
             }),
             state: UnsafeCell::new(state),
             queued: AtomicU32::new(0),
+            closed: AtomicBool::new(false),
         })
     }
 
@@ -127,6 +135,19 @@ impl<T> WaitQueue<T> {
         if self.queued.load(Ordering::SeqCst) != 0 {
             self.lock().wake(nr);
         }
+    }
+
+    /// Closes the queue: every waiter, now and later, gives up with [`WaitError::Closed`]
+    /// unless what it waits for is there. Never sleeps.
+    pub(crate) fn close(&self) {
+        let guard = self.lock();
+        self.closed.store(true, Ordering::Relaxed);
+        guard.wake(None);
+    }
+
+    /// Whether the queue was closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed)
     }
 
     /// Locks, then applies `f` to the state.
@@ -156,8 +177,22 @@ impl<T> Guard<'_, T> {
         unsafe { luasync_wq_wake_locked(self.queue.head.get(), nr) };
     }
 
-    /// Sleeps until `take` succeeds on the state, the timeout passes, or the caller is
-    /// interrupted (a signal is pending, or it is a kernel thread asked to stop).
+    /// Why a wait whose `take` just failed must end now, in the kernel's order after the
+    /// success: closed, then interrupted, then (`expired`) the timeout.
+    fn give_up(&self, expired: bool) -> Option<WaitError> {
+        if self.queue.closed.load(Ordering::Relaxed) {
+            return Some(WaitError::Closed);
+        }
+        // SAFETY: only reads the current task's flags.
+        if unsafe { luasync_current_should_abort() } {
+            return Some(WaitError::Interrupted);
+        }
+        expired.then_some(WaitError::Timeout)
+    }
+
+    /// Sleeps until `take` succeeds on the state, the queue is closed, the caller is
+    /// interrupted (a signal is pending, or it is a kernel thread asked to stop), or the
+    /// timeout passes.
     ///
     /// `take` runs under the lock, first before any sleep and then after every wake-up; it
     /// either consumes what the caller waits for and returns `true`, or changes nothing.
@@ -171,8 +206,8 @@ impl<T> Guard<'_, T> {
             return Ok(());
         }
         let deadline = timeout.deadline();
-        if deadline == Deadline::Now {
-            return Err(WaitError::Timeout);
+        if let Some(error) = self.give_up(deadline == Deadline::Now) {
+            return Err(error);
         }
         let head = self.queue.head.get();
         let entry = Opaque::<bindings::wait_queue_entry>::uninit();
@@ -189,12 +224,12 @@ impl<T> Guard<'_, T> {
         }
         let result = loop {
             // Set the state before letting the lock go, so that a wake-up that comes after
-            // the unlock makes the sleep below return instead of being lost.
+            // the unlock makes the sleep below return instead of being lost; a signal or a
+            // stop that comes after this check also wakes the sleep.
             // SAFETY: only changes the state of the current task.
             unsafe { luasync_set_current_interruptible() };
-            // SAFETY: only reads the current task's flags.
-            if unsafe { luasync_current_should_abort() } {
-                break Err(WaitError::Interrupted);
+            if let Some(error) = self.give_up(false) {
+                break Err(error);
             }
             // SAFETY: the guard holds the lock with these flags; it is re-taken just below,
             // before anything reads the state again.
@@ -205,10 +240,9 @@ impl<T> Guard<'_, T> {
             if take(&mut **self) {
                 break Ok(());
             }
-            if let Deadline::At(at) = deadline {
-                if timeout::now() >= at {
-                    break Err(WaitError::Timeout);
-                }
+            let expired = matches!(deadline, Deadline::At(at) if timeout::now() >= at);
+            if let Some(error) = self.give_up(expired) {
+                break Err(error);
             }
         };
         self.queue.queued.fetch_sub(1, Ordering::SeqCst);

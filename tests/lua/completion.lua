@@ -86,12 +86,17 @@ t:raises(function() c.done(42) end,
 	"bad argument #1 to 'done' (completion expected, got number)", "a number as self is rejected")
 t:raises(function() c.trywait({}) end,
 	"bad argument #1 to 'trywait' (completion expected, got table)", "a table as self is rejected")
-t:raises(function() c:wait("10") end,
-	"bad argument #1 to 'wait' (integer expected, got string)", "a string timeout is rejected, even \"10\"")
+-- Integer arguments follow luaL_checkinteger: integer strings are integers.
+t:shape("wait(\"10\") takes the string as 10 ms", {n = 2, nil, "timeout"}, c:wait("10"))
+t:shape("wait(\"0\") polls", {n = 2, nil, "timeout"}, c:wait("0"))
+t:raises(function() c:wait("ten") end,
+	"bad argument #1 to 'wait' (number expected, got string)", "a non-numeric string timeout is rejected")
+t:raises(function() c:wait("1.5") end,
+	"bad argument #1 to 'wait'", "a non-integer string timeout (\"1.5\") is rejected")
 t:raises(function() c:wait({}) end,
-	"bad argument #1 to 'wait' (integer expected, got table)", "a table timeout is rejected")
+	"bad argument #1 to 'wait' (number expected, got table)", "a table timeout is rejected")
 t:raises(function() c:wait(true) end,
-	"bad argument #1 to 'wait' (integer expected, got boolean)", "a boolean timeout is rejected")
+	"bad argument #1 to 'wait' (number expected, got boolean)", "a boolean timeout is rejected")
 local float = load("return 1.5")
 local x = float and float()
 if type(x) == "number" and x // 1 ~= x then

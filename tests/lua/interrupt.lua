@@ -19,7 +19,11 @@ t:shape("wait() of a stopped thread returns nil, \"interrupt\"", {n = 2, nil, "i
 t:shape("wait(1000) of a stopped thread returns nil, \"interrupt\"", {n = 2, nil, "interrupt"}, c:wait(1000))
 t:shape("down() of a stopped thread returns nil, \"interrupt\"", {n = 2, nil, "interrupt"}, s:down())
 t:shape("down(-1) of a stopped thread returns nil, \"interrupt\"", {n = 2, nil, "interrupt"}, s:down(-1))
-t:shape("wait(0) of a stopped thread still polls", {n = 2, nil, "timeout"}, c:wait(0))
+-- The kernel's order: what is waited for first, then the stop, then the timeout.
+t:shape("wait(0) of a stopped thread returns nil, \"interrupt\"", {n = 2, nil, "interrupt"}, c:wait(0))
+t:shape("down(0) of a stopped thread returns nil, \"interrupt\"", {n = 2, nil, "interrupt"}, s:down(0))
+c:complete()
+t:shape("wait(0) of a done completion in a stopped thread returns true", {n = 1, true}, c:wait(0))
 c:complete()
 s:up()
 t:shape("wait() that needs no sleep succeeds in a stopped thread", {n = 1, true}, c:wait())

@@ -114,8 +114,10 @@ t:raises(function() mutex.new("yes") end,
 	"bad argument #1 to 'new' (boolean expected, got string)", "mutex.new(\"yes\") is rejected")
 t:raises(function() mutex.new(1) end,
 	"bad argument #1 to 'new' (boolean expected, got number)", "mutex.new(1) is rejected")
-t:raises(function() m:lock("10") end,
-	"bad argument #1 to 'lock' (integer expected, got string)", "a string timeout is rejected")
+t:raises(function() m:lock("ten") end,
+	"bad argument #1 to 'lock' (number expected, got string)", "a non-numeric string timeout is rejected")
+t:raises(function() m:lock("1.5") end,
+	"bad argument #1 to 'lock'", "a non-integer string timeout (\"1.5\") is rejected")
 local float = load("return 1.5")
 local x = float and float()
 if type(x) == "number" and x // 1 ~= x then
@@ -125,6 +127,8 @@ else
 	t:skip("a non-integer timeout (1.5) is rejected", "this Lua has no floats")
 end
 t:is(m:locked(), false, "rejected calls did not lock")
+t:shape("lock(\"5\") takes the string as 5 ms", {n = 1, true}, m:lock("5"))
+m:unlock()
 local methods = {"lock", "trylock", "unlock", "locked", "owned", "scope"}
 local rejected = 0
 for _, name in ipairs(methods) do

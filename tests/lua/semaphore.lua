@@ -68,17 +68,25 @@ t:raises(function() semaphore.new(-1) end,
 t:raises(function() semaphore.new(MAX + 1) end,
 	"bad argument #1 to 'new' (count must be between 0 and 2147483647, got 2147483648)",
 	"semaphore.new(2147483648) is rejected")
-t:raises(function() semaphore.new("3") end,
-	"bad argument #1 to 'new' (integer expected, got string)", "semaphore.new(\"3\") is rejected")
+t:is(semaphore.new("3"):count(), 3, "semaphore.new(\"3\") takes the string as 3")
+t:raises(function() semaphore.new("three") end,
+	"bad argument #1 to 'new' (number expected, got string)", "semaphore.new(\"three\") is rejected")
 t:raises(function() some:up(0) end,
 	"bad argument #1 to 'up' (count must be at least 1, got 0)", "up(0) is rejected")
 t:raises(function() some:up(-1) end,
 	"bad argument #1 to 'up' (count must be at least 1, got -1)", "up(-1) is rejected")
-t:raises(function() some:up("2") end,
-	"bad argument #1 to 'up' (integer expected, got string)", "up(\"2\") is rejected")
-t:raises(function() some:down("10") end,
-	"bad argument #1 to 'down' (integer expected, got string)", "a string timeout is rejected")
+t:raises(function() some:up("two") end,
+	"bad argument #1 to 'up' (number expected, got string)", "up(\"two\") is rejected")
+t:raises(function() some:down("ten") end,
+	"bad argument #1 to 'down' (number expected, got string)", "a non-numeric string timeout is rejected")
+t:raises(function() some:down("1.5") end,
+	"bad argument #1 to 'down'", "a non-integer string timeout (\"1.5\") is rejected")
 t:is(some:count(), 10, "rejected calls left the count unchanged")
+some:up("2")
+t:is(some:count(), 12, "up(\"2\") takes the string as 2")
+t:is(some:down("0"), true, "down(\"0\") polls")
+some:down(0)
+t:is(some:count(), 10, "and took one")
 local float = load("return 1.5")
 local x = float and float()
 if type(x) == "number" and x // 1 ~= x then

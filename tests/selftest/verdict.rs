@@ -22,6 +22,8 @@ pub(crate) enum Seen {
     NotOwner,
     /// `UnlockError::NotLocked`.
     NotLocked,
+    /// `WaitError::Closed`.
+    Closed,
     /// Something the thread checked for itself was wrong.
     Wrong,
     /// Not a value of this enum (such as `-EINTR` for a thread that never ran).
@@ -39,6 +41,7 @@ impl Seen {
             Self::NotOwner => 4,
             Self::NotLocked => 5,
             Self::Wrong => 6,
+            Self::Closed => 8,
             Self::Unknown => 7,
         }
     }
@@ -53,6 +56,7 @@ impl Seen {
             4 => Self::NotOwner,
             5 => Self::NotLocked,
             6 => Self::Wrong,
+            8 => Self::Closed,
             _ => Self::Unknown,
         }
     }
@@ -69,6 +73,7 @@ impl From<Result<(), WaitError>> for Seen {
             Ok(()) => Self::Ok,
             Err(WaitError::Timeout) => Self::Timeout,
             Err(WaitError::Interrupted) => Self::Interrupted,
+            Err(WaitError::Closed) => Self::Closed,
         }
     }
 }

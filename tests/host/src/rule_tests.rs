@@ -106,7 +106,7 @@ unsafe fn top_mutex<'a>(l: *mut lua_State) -> &'a Mutex {
     // SAFETY: the caller leaves a live mutex object on the top of the stack.
     unsafe {
         let obj = object::object_at(l, -1).unwrap_or_else(|| panic!("no object on the top"));
-        &*(*obj).private().cast::<Mutex>()
+        &*port_double::value_of(obj).cast::<Mutex>()
     }
 }
 
@@ -114,7 +114,7 @@ unsafe fn top_mutex<'a>(l: *mut lua_State) -> &'a Mutex {
 fn raising_paths_leave_no_lock_held_and_no_object() {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let objects = object::live_objects();
-    let refs = object::module_refs();
+    let refs = port_double::module_refs();
     // Errors raised by f inside scope, by a bad argument after the mutex was found, by
     // unlocking twice, and by relocking: none may leave the mutex held.
     let code = c"
@@ -138,7 +138,7 @@ fn raising_paths_leave_no_lock_held_and_no_object() {
     unsafe { port_double::close_state(l) };
     assert!(!locked, "a raising path left the mutex locked");
     assert_eq!(object::live_objects(), objects, "objects leaked");
-    assert_eq!(object::module_refs(), refs, "module references leaked");
+    assert_eq!(port_double::module_refs(), refs, "module references leaked");
 }
 
 #[test]

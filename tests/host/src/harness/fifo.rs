@@ -21,9 +21,11 @@ unsafe extern "C" fn release(private: *mut c_void) {
     unsafe { std::ptr::drop_in_place(private.cast::<Fifo>()) }
 }
 
-static METHODS: Table<3> = Table::new([
+static METHODS: Table<5> = Table::new([
     (Some(c"push"), Some(push)),
     (Some(c"pop"), Some(pop)),
+    (Some(c"close"), Some(object::close_object)),
+    (Some(c"__close"), Some(object::close_object)),
     (None, None),
 ]);
 static LIB: Table<2> = Table::new([(Some(c"new"), Some(new)), (None, None)]);
@@ -33,7 +35,7 @@ static CLASS: Class = Class {
     methods: METHODS.as_ptr(),
     release: Some(release),
     opener: Some(luaopen_fifo),
-    module_ref: false,
+    external: false,
 };
 
 /// `require "fifo"`.
@@ -70,7 +72,9 @@ unsafe fn this<'a>(l: *mut lua_State) -> &'a Fifo {
     // kept alive by argument 1.
     unsafe {
         match object::object_at(l, 1) {
-            Some(obj) if std::ptr::eq((*obj).class(), &CLASS) => &*(*obj).private().cast::<Fifo>(),
+            Some(obj) if std::ptr::eq((*obj).class(), &CLASS) && !(*obj).private().is_null() => {
+                &*(*obj).private().cast::<Fifo>()
+            }
             _ => luaL_argerror(l, 1, c"fifo expected".as_ptr()),
         }
     }

@@ -1,111 +1,244 @@
-//! The `luasync_port_*` functions (see `rust/port/luasync_port.h`), as the test double.
+//! The port's functions (`rust/port/luasync_port.h`), as the test double: each definition
+//! is checked against the header's type of it (the `_t` typedefs bindgen generates).
 
-use std::ffi::{c_char, c_int, c_uint, c_void};
+use std::alloc::{alloc_zeroed, dealloc, handle_alloc_error, Layout};
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
-use super::object::{self, Class};
+use super::object;
 use super::runtime::{self, Context};
 use crate::lua_host::*;
+use crate::port::bindings::{self as b, luasync_found, luasync_ops};
+use crate::port::{Class, PRIVATE_ALIGN};
 
-/// The binding's classes, by the numbers of `rust/port/mod.rs`.
-static CLASSES: [Class; 3] = [
-    Class {
-        name: c"completion",
-        methods: crate::classes::completion::METHODS.as_ptr(),
-        release: Some(crate::classes::completion::luasync_completion_release),
-        opener: Some(crate::classes::completion::luaopen_completion),
-        module_ref: true,
-    },
-    Class {
-        name: c"mutex",
-        methods: crate::classes::mutex::METHODS.as_ptr(),
-        release: Some(crate::classes::mutex::luasync_mutex_release),
-        opener: Some(crate::classes::mutex::luaopen_mutex),
-        module_ref: true,
-    },
-    Class {
-        name: c"semaphore",
-        methods: crate::classes::semaphore::METHODS.as_ptr(),
-        release: Some(crate::classes::semaphore::luasync_semaphore_release),
-        opener: Some(crate::classes::semaphore::luaopen_semaphore),
-        module_ref: true,
-    },
-];
-
-fn class(cls: c_uint) -> Option<&'static Class> {
-    CLASSES.get(usize::try_from(cls).ok()?)
+/// A class of the binding, from the header's list.
+pub(super) struct ClassEntry {
+    name: &'static CStr,
+    class: Class,
+    ops: &'static luasync_ops,
+    opener: unsafe extern "C" fn(*mut lua_State) -> c_int,
 }
 
-#[no_mangle]
-unsafe extern "C" fn luasync_port_newlib(
-    l: *mut lua_State,
-    cls: c_uint,
-    lib: *const luaL_Reg,
-) -> c_int {
-    let Some(class) = class(cls) else { return 0 };
-    // SAFETY: called by the binding with the state of a running call and a static table.
+// SAFETY: an entry is immutable; its pointers refer to static tables and functions.
+unsafe impl Sync for ClassEntry {}
+
+include!(concat!(env!("OUT_DIR"), "/classes_generated.rs"));
+
+/// The Lunatik classes of the binding, made from the list on first use.
+fn lunatik_classes() -> &'static [object::Class] {
+    static CLASSES_: OnceLock<Vec<object::Class>> = OnceLock::new();
+    CLASSES_.get_or_init(|| {
+        CLASSES
+            .iter()
+            .map(|entry| object::Class {
+                name: entry.name,
+                methods: entry.ops.methods,
+                release: Some(release),
+                opener: Some(entry.opener),
+                external: true,
+            })
+            .collect()
+    })
+}
+
+fn entry(class: Class) -> &'static ClassEntry {
+    CLASSES
+        .iter()
+        .find(|e| e.class == class)
+        .unwrap_or_else(|| panic!("no class {class:?}"))
+}
+
+fn lunatik_class(class: Class) -> &'static object::Class {
+    let i = CLASSES
+        .iter()
+        .position(|e| e.class == class)
+        .unwrap_or_else(|| panic!("no class {class:?}"));
+    &lunatik_classes()[i]
+}
+
+/// The preloads of every class: name and opener.
+pub(super) fn openers() -> impl Iterator<Item = (&'static CStr, unsafe extern "C" fn(*mut lua_State) -> c_int)> {
+    CLASSES.iter().map(|e| (e.name, e.opener))
+}
+
+/// The header of a block, before the private data, as the C port's block.
+#[repr(C)]
+struct Header {
+    refs: AtomicUsize,
+    class: Class,
+}
+
+/// Where the private data starts in a block.
+const DATA: usize = std::mem::size_of::<Header>().next_multiple_of(PRIVATE_ALIGN);
+
+static MODULE_REFS: AtomicUsize = AtomicUsize::new(0);
+
+/// How many module references blocks hold.
+pub fn module_refs() -> usize {
+    MODULE_REFS.load(Ordering::SeqCst)
+}
+
+fn layout(class: Class) -> Layout {
+    Layout::from_size_align(DATA + entry(class).ops.size, PRIVATE_ALIGN.max(std::mem::align_of::<Header>()))
+        .unwrap_or_else(|_| panic!("bad layout"))
+}
+
+/// # Safety
+///
+/// `header` must be a live block with a reference the caller owns.
+unsafe fn unref(header: *mut Header) {
+    // SAFETY: the caller owns a reference.
+    if unsafe { (*header).refs.fetch_sub(1, Ordering::SeqCst) } != 1 {
+        return;
+    }
+    // SAFETY: the last reference is gone: the value is dropped once, then the block freed
+    // with the layout it was made with.
+    unsafe {
+        let class = (*header).class;
+        if let Some(drop) = entry(class).ops.drop {
+            drop(header.cast::<u8>().add(DATA).cast());
+        }
+        dealloc(header.cast(), layout(class));
+    }
+    MODULE_REFS.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// The release function of every class: closes, then drops the object's reference.
+unsafe extern "C" fn release(private: *mut c_void) {
+    let header = private.cast::<Header>();
+    // SAFETY: the object's private data is a live block, whose reference the object owns.
+    unsafe {
+        if let Some(close) = entry((*header).class).ops.close {
+            close(header.cast::<u8>().add(DATA).cast());
+        }
+        unref(header);
+    }
+}
+
+/// `luaopen_<class>`: the library table and the class metatable.
+///
+/// # Safety
+///
+/// `l` must be the state of a running call. May raise.
+pub(super) unsafe fn open(l: *mut lua_State, class: Class) -> c_int {
+    // SAFETY: as the caller guarantees; the tables are static.
     unsafe {
         lua_createtable(l, 0, 1);
-        luaL_setfuncs(l, lib, 0);
-        object::new_class(l, class);
+        luaL_setfuncs(l, entry(class).ops.lib, 0);
+        object::new_class(l, lunatik_class(class));
     }
     1
 }
 
 #[no_mangle]
-unsafe extern "C" fn luasync_port_newobject(
-    l: *mut lua_State,
-    cls: c_uint,
-    size: usize,
-) -> *mut c_void {
-    let Some(class) = class(cls) else {
-        return std::ptr::null_mut();
-    };
-    // SAFETY: called by the binding with the state of a running call.
-    let obj = unsafe { object::new_object(l, class, size) };
-    object::module_get();
-    // SAFETY: `obj` was just created.
-    unsafe { (*obj).private() }
+unsafe extern "C" fn luasync_port_newobject(l: *mut lua_State, class: Class) -> *mut c_void {
+    let lunatik = lunatik_class(class);
+    // SAFETY: called by the binding with the state of a running call; raises before the
+    // object exists.
+    let obj = unsafe { object::new_object(l, lunatik, 0) };
+    let layout = layout(class);
+    // SAFETY: the layout has a non-zero size.
+    let header = unsafe { alloc_zeroed(layout) }.cast::<Header>();
+    if header.is_null() {
+        handle_alloc_error(layout);
+    }
+    // SAFETY: `header` is fresh memory for a block; `obj` was just made, external.
+    unsafe {
+        header.write(Header {
+            refs: AtomicUsize::new(1),
+            class,
+        });
+        object::set_private(obj, header.cast());
+    }
+    MODULE_REFS.fetch_add(1, Ordering::SeqCst);
+    // SAFETY: the data follows the header in the block.
+    unsafe { header.cast::<u8>().add(DATA).cast() }
 }
+const _: b::luasync_port_newobject_t = Some(luasync_port_newobject);
 
 #[no_mangle]
-unsafe extern "C" fn luasync_port_toprivate(
+unsafe extern "C" fn luasync_port_get(
     l: *mut lua_State,
     idx: c_int,
-    cls: c_uint,
+    class: Class,
+    found: *mut luasync_found,
 ) -> *mut c_void {
-    let Some(class) = class(cls) else {
-        return std::ptr::null_mut();
-    };
-    // SAFETY: called by the binding with the state of a running call; never raises.
-    match unsafe { object::object_at(l, idx) } {
-        // SAFETY: `object_at` returns live objects only.
-        Some(obj) if std::ptr::eq(unsafe { (*obj).class() }, class) => unsafe { (*obj).private() },
-        _ => std::ptr::null_mut(),
+    let lunatik = lunatik_class(class);
+    // SAFETY: called by the binding with the state of a running call and a valid `found`;
+    // never raises.
+    unsafe {
+        found.write(luasync_found::LUASYNC_OTHER);
+        if !object::class_at(l, idx).is_some_and(|c| std::ptr::eq(c, lunatik)) {
+            return std::ptr::null_mut();
+        }
+        let Some(obj) = object::object_at(l, idx) else {
+            found.write(luasync_found::LUASYNC_RELEASED);
+            return std::ptr::null_mut();
+        };
+        // Counted under the object's lock, which a close takes to take the block out.
+        // The object's own reference is dropped only after that, so the count is not 0.
+        let taken = (*obj).with_private(|private| {
+            let header = private.cast::<Header>();
+            (!header.is_null()).then(|| {
+                (*header).refs.fetch_add(1, Ordering::SeqCst);
+                header
+            })
+        });
+        match taken {
+            Some(header) => {
+                found.write(luasync_found::LUASYNC_FOUND);
+                header.cast::<u8>().add(DATA).cast()
+            }
+            None => {
+                found.write(luasync_found::LUASYNC_CLOSED);
+                std::ptr::null_mut()
+            }
+        }
     }
 }
+const _: b::luasync_port_get_t = Some(luasync_port_get);
+
+#[no_mangle]
+unsafe extern "C" fn luasync_port_put(private: *mut c_void) {
+    // SAFETY: `private` came from `luasync_port_get`, whose reference is given back once.
+    unsafe { unref(private.cast::<u8>().sub(DATA).cast()) }
+}
+const _: b::luasync_port_put_t = Some(luasync_port_put);
 
 #[no_mangle]
 unsafe extern "C" fn luasync_port_typename(l: *mut lua_State, idx: c_int) -> *const c_char {
     // SAFETY: called by the binding with the state of a running call; never raises.
     unsafe {
         match object::class_at(l, idx) {
-            Some(class) => class.name.as_ptr(),
-            None => lua_typename(l, lua_type(l, idx)),
+            Some(class) if lunatik_classes().iter().any(|c| std::ptr::eq(c, class)) => {
+                class.name.as_ptr()
+            }
+            _ => lua_typename(l, lua_type(l, idx)),
         }
     }
 }
+const _: b::luasync_port_typename_t = Some(luasync_port_typename);
+
+#[no_mangle]
+unsafe extern "C" fn luasync_port_classname(class: Class) -> *const c_char {
+    entry(class).name.as_ptr()
+}
+const _: b::luasync_port_classname_t = Some(luasync_port_classname);
 
 #[no_mangle]
 unsafe extern "C" fn luasync_port_cansleep(l: *mut lua_State) -> bool {
     // SAFETY: called by the binding with the state of a running call.
     unsafe { runtime::runtime_of(l) }.is_some_and(|rt| rt.context() == Context::Process)
 }
+const _: b::luasync_port_cansleep_t = Some(luasync_port_cansleep);
 
 #[no_mangle]
 unsafe extern "C" fn luasync_port_owner(l: *mut lua_State) -> usize {
     // SAFETY: called by the binding with the state of a running call.
     unsafe { runtime::token(l) }
 }
+const _: b::luasync_port_owner_t = Some(luasync_port_owner);
 
 #[no_mangle]
 unsafe extern "C" fn luasync_port_context(l: *mut lua_State) -> *const c_char {
@@ -115,34 +248,45 @@ unsafe extern "C" fn luasync_port_context(l: *mut lua_State) -> *const c_char {
         None => c"unknown".as_ptr(),
     }
 }
+const _: b::luasync_port_context_t = Some(luasync_port_context);
 
 #[no_mangle]
-unsafe extern "C" fn luasync_port_hold(l: *mut lua_State, idx: c_int, cls: c_uint) -> *mut c_void {
-    // SAFETY: called by the binding with the state of a running call; never raises.
-    let private = unsafe { luasync_port_toprivate(l, idx, cls) };
-    if private.is_null() {
-        return std::ptr::null_mut();
-    }
-    // SAFETY: `toprivate` found a live object of the class at `idx`.
-    match unsafe { object::object_at(l, idx) } {
-        Some(obj) => {
-            // SAFETY: `obj` is live.
-            unsafe { object::get(obj) };
-            obj.cast()
-        }
-        None => std::ptr::null_mut(),
-    }
+unsafe extern "C" fn luasync_port_close(l: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua.
+    unsafe { object::close_object(l) }
 }
+const _: b::luasync_port_close_t = Some(luasync_port_close);
 
+/// A thread's stack here is megabytes, and nothing in userspace measures it: `scope`'s
+/// depth limit is the kernel's to test.
 #[no_mangle]
-unsafe extern "C" fn luasync_port_heldprivate(held: *mut c_void) -> *mut c_void {
-    // SAFETY: `held` came from `luasync_port_hold`, whose reference keeps it live.
-    unsafe { (*held.cast::<object::Object>()).private() }
+unsafe extern "C" fn luasync_port_stackleft() -> usize {
+    usize::MAX
 }
+const _: b::luasync_port_stackleft_t = Some(luasync_port_stackleft);
 
 #[no_mangle]
-unsafe extern "C" fn luasync_port_unhold(held: *mut c_void) {
-    // SAFETY: `held` came from `luasync_port_hold`, and the binding gives its reference
-    // back once.
-    unsafe { object::put(held.cast()) }
+unsafe extern "C" fn luasync_port_init() -> c_int {
+    0
+}
+const _: b::luasync_port_init_t = Some(luasync_port_init);
+
+#[no_mangle]
+unsafe extern "C" fn luasync_port_exit() {}
+const _: b::luasync_port_exit_t = Some(luasync_port_exit);
+
+
+/// The Rust value an object of the binding holds, for tests; null once closed.
+///
+/// # Safety
+///
+/// `obj` must be a live object of one of the binding's classes.
+pub unsafe fn value_of(obj: *mut object::Object) -> *mut c_void {
+    // SAFETY: the private data of such an object is a block, with the value after its header.
+    let header = unsafe { (*obj).private() };
+    if header.is_null() {
+        return header;
+    }
+    // SAFETY: as above.
+    unsafe { header.cast::<u8>().add(DATA).cast() }
 }

@@ -11,8 +11,11 @@
 //! - every state belongs to a runtime record, found through the state's extra space (so
 //!   the coroutines of a state share it), whose address is the mutex owner token and
 //!   whose context ("process", "softirq", "hardirq") says whether it may sleep;
-//! - each object of the binding's classes holds a "module reference", dropped by its
-//!   release, as the C port holds one on `luasync.ko`.
+//! - the binding's classes are external: the private data is the port's counted block,
+//!   which the object holds a reference on and which method calls count too; a close
+//!   (`lunatik_closeobject`) takes it out of the object and releases it at once;
+//! - each block holds a "module reference" until it is freed, as the C port holds one on
+//!   `luasync.ko`.
 //!
 //! It also counts live objects and module references, so tests can check that every
 //! object was released.
@@ -21,5 +24,6 @@ mod api;
 pub mod object;
 pub mod runtime;
 
-pub use object::{live_objects, module_refs};
+pub use api::{module_refs, value_of};
+pub use object::live_objects;
 pub use runtime::{close_state, new_state, Context};

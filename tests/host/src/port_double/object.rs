@@ -3,51 +3,46 @@
 use std::alloc::{alloc_zeroed, dealloc, handle_alloc_error, Layout};
 use std::ffi::{c_int, c_void, CStr};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use crate::lua_host::*;
 use crate::port::PRIVATE_ALIGN;
 
-/// A class: what `lunatik_class_t` holds, plus whether its objects keep the module.
+/// A class: what `lunatik_class_t` holds.
 pub struct Class {
     /// The class name (the name `require` uses).
     pub name: &'static CStr,
     /// The metatable's functions, sentinel-terminated.
     pub methods: *const luaL_Reg,
-    /// Called with the private data when the last reference goes.
+    /// Called with the private data when the object is closed or its last reference goes.
     pub release: Option<unsafe extern "C" fn(*mut c_void)>,
     /// `luaopen_<name>`.
     pub opener: lua_CFunction,
-    /// Whether objects hold a module reference (the binding's classes do).
-    pub module_ref: bool,
+    /// `LUNATIK_OPT_EXTERNAL`: the private data is not Lunatik's to allocate or free; the
+    /// class sets it after `new_object` (see [`set_private`]).
+    pub external: bool,
 }
 
 // SAFETY: a class is immutable; its pointers refer to static tables and functions.
 unsafe impl Sync for Class {}
+// SAFETY: as above.
+unsafe impl Send for Class {}
 
 /// A shared object.
 pub struct Object {
     refs: AtomicUsize,
     class: &'static Class,
-    private: *mut u8,
-    layout: Layout,
+    /// Null once closed; guarded as Lunatik's object lock guards it.
+    private: Mutex<*mut c_void>,
+    /// The layout of private data Lunatik allocated (not for external classes).
+    layout: Option<Layout>,
 }
 
 static LIVE_OBJECTS: AtomicUsize = AtomicUsize::new(0);
-static MODULE_REFS: AtomicUsize = AtomicUsize::new(0);
 
 /// How many objects exist.
 pub fn live_objects() -> usize {
     LIVE_OBJECTS.load(Ordering::SeqCst)
-}
-
-/// How many module references objects hold.
-pub fn module_refs() -> usize {
-    MODULE_REFS.load(Ordering::SeqCst)
-}
-
-/// Takes a module reference (`__module_get`).
-pub(crate) fn module_get() {
-    MODULE_REFS.fetch_add(1, Ordering::SeqCst);
 }
 
 impl Object {
@@ -56,9 +51,45 @@ impl Object {
         self.class
     }
 
-    /// The private data.
+    /// The private data, null once closed.
     pub fn private(&self) -> *mut c_void {
-        self.private.cast()
+        *self.private.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the private pointer, holding the object's lock.
+    pub fn with_private<R>(&self, f: impl FnOnce(*mut c_void) -> R) -> R {
+        f(*self.private.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// Sets the private data of an object of an external class.
+///
+/// # Safety
+///
+/// `obj` must be a live object of an external class whose private data is not set yet.
+pub unsafe fn set_private(obj: *mut Object, private: *mut c_void) {
+    // SAFETY: the caller guarantees `obj` is live.
+    *unsafe { &*obj }.private.lock().unwrap_or_else(|p| p.into_inner()) = private;
+}
+
+/// Releases private data taken out of an object: the class's release function, then, for a
+/// class that is not external, the memory.
+///
+/// # Safety
+///
+/// `private` must be the private data of an object of `class`, taken out of it once.
+unsafe fn release_private(class: &'static Class, private: *mut c_void, layout: Option<Layout>) {
+    if private.is_null() {
+        return;
+    }
+    if let Some(release) = class.release {
+        // SAFETY: the release function of the class gets the private data of one of its
+        // objects, once.
+        unsafe { release(private) };
+    }
+    if let (false, Some(layout)) = (class.external, layout) {
+        // SAFETY: allocated in `new_object` with this layout, and released above.
+        unsafe { dealloc(private.cast(), layout) };
     }
 }
 
@@ -85,21 +116,14 @@ pub unsafe fn put(obj: *mut Object) {
     // SAFETY: that was the last reference: nothing else can reach the object, which was
     // made by `Box::into_raw` in `new_object`.
     let obj = unsafe { Box::from_raw(obj) };
-    if let Some(release) = obj.class.release {
-        // SAFETY: the release function of the class gets the private data of one of its
-        // objects, once, when nothing can reach it.
-        unsafe { release(obj.private.cast()) };
-    }
-    if obj.class.module_ref {
-        MODULE_REFS.fetch_sub(1, Ordering::SeqCst);
-    }
-    // SAFETY: allocated in `new_object` with this layout, and released above.
-    unsafe { dealloc(obj.private, obj.layout) };
+    let private = obj.private();
+    // SAFETY: the object is gone; its private data is released once.
+    unsafe { release_private(obj.class, private, obj.layout) };
     LIVE_OBJECTS.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// Registers the metatable of `class` in the registry under the class address, with
-/// `__index` = itself and `__gc` dropping a reference (as `lunatik_newclass` + the port).
+/// `__index` = itself and `__gc` dropping a reference (as `lunatik_newclass`).
 ///
 /// # Safety
 ///
@@ -118,45 +142,10 @@ pub unsafe fn new_class(l: *mut lua_State, class: &'static Class) {
     }
 }
 
-/// Pushes a userdata for `obj` with the class metatable and user value (no reference is
-/// taken). Raises if the class metatable is not registered.
-unsafe fn push_userdata(l: *mut lua_State, obj: *mut Object, class: &'static Class) {
+/// Pushes a userdata for `obj` (null: none yet) with the class metatable and user value; no
+/// reference is taken. Raises if the class metatable is not registered.
+unsafe fn push_userdata(l: *mut lua_State, obj: *mut Object, class: &'static Class) -> *mut *mut Object {
     // SAFETY: `l` is valid (caller); the userdata has room for one pointer.
-    unsafe {
-        let slot =
-            lua_newuserdatauv(l, std::mem::size_of::<*mut Object>(), 1).cast::<*mut Object>();
-        slot.write(obj);
-        lua_pushlightuserdata(l, class as *const Class as *mut c_void);
-        if lua_rawget(l, LUA_REGISTRYINDEX) != LUA_TTABLE {
-            // The object is not reachable through this userdata without a metatable:
-            // forget it here (the caller still owns its reference).
-            slot.write(std::ptr::null_mut());
-            luaL_error(
-                l,
-                c"'%s': metatable not found".as_ptr(),
-                class.name.as_ptr(),
-            );
-        }
-        lua_setmetatable(l, -2);
-        lua_pushlightuserdata(l, class as *const Class as *mut c_void);
-        lua_setiuservalue(l, -2, 1);
-    }
-}
-
-/// Creates an object of `class` holding `size` zeroed bytes of private data, pushes it
-/// and returns it (as `lunatik_newobject`). May raise, before the object exists.
-///
-/// # Safety
-///
-/// `l` must be a valid state with room for 3 values.
-pub unsafe fn new_object(l: *mut lua_State, class: &'static Class, size: usize) -> *mut Object {
-    let layout = match Layout::from_size_align(size.max(1), PRIVATE_ALIGN) {
-        Ok(layout) => layout,
-        // SAFETY: `l` is valid; nothing is owned here.
-        Err(_) => unsafe { luaL_error(l, c"object too large".as_ptr()) },
-    };
-    // The userdata first, empty, so a raise there leaks nothing.
-    // SAFETY: `l` is valid (caller).
     unsafe {
         let slot =
             lua_newuserdatauv(l, std::mem::size_of::<*mut Object>(), 1).cast::<*mut Object>();
@@ -172,22 +161,48 @@ pub unsafe fn new_object(l: *mut lua_State, class: &'static Class, size: usize) 
         lua_setmetatable(l, -2);
         lua_pushlightuserdata(l, class as *const Class as *mut c_void);
         lua_setiuservalue(l, -2, 1);
-        // No Lua call from here on: the object cannot be lost.
+        slot.write(obj);
+        slot
+    }
+}
+
+/// Creates an object of `class`, pushes it and returns it (as `lunatik_newobject`): with
+/// `size` zeroed bytes of private data, or none for an external class. May raise, before
+/// the object exists.
+///
+/// # Safety
+///
+/// `l` must be a valid state with room for 3 values.
+pub unsafe fn new_object(l: *mut lua_State, class: &'static Class, size: usize) -> *mut Object {
+    let layout = match Layout::from_size_align(size.max(1), PRIVATE_ALIGN) {
+        Ok(layout) => layout,
+        // SAFETY: `l` is valid; nothing is owned here.
+        Err(_) => unsafe { luaL_error(l, c"object too large".as_ptr()) },
+    };
+    // The userdata first, empty, so a raise there leaks nothing.
+    // SAFETY: `l` is valid (caller).
+    let slot = unsafe { push_userdata(l, std::ptr::null_mut(), class) };
+    // No Lua call from here on: the object cannot be lost.
+    let private = if class.external {
+        std::ptr::null_mut()
+    } else {
         // SAFETY: `layout` has a non-zero size.
-        let private = alloc_zeroed(layout);
+        let private = unsafe { alloc_zeroed(layout) };
         if private.is_null() {
             handle_alloc_error(layout);
         }
-        let obj = Box::into_raw(Box::new(Object {
-            refs: AtomicUsize::new(1),
-            class,
-            private,
-            layout,
-        }));
-        LIVE_OBJECTS.fetch_add(1, Ordering::SeqCst);
-        slot.write(obj);
-        obj
-    }
+        private.cast()
+    };
+    let obj = Box::into_raw(Box::new(Object {
+        refs: AtomicUsize::new(1),
+        class,
+        private: Mutex::new(private),
+        layout: (!class.external).then_some(layout),
+    }));
+    LIVE_OBJECTS.fetch_add(1, Ordering::SeqCst);
+    // SAFETY: `slot` is the pointer slot of the userdata pushed above.
+    unsafe { slot.write(obj) };
+    obj
 }
 
 /// Pushes `obj` into the state of `l` (another runtime), requiring its class there first,
@@ -230,7 +245,8 @@ pub unsafe fn class_at(l: *mut lua_State, idx: c_int) -> Option<&'static Class> 
     }
 }
 
-/// The live object at `idx`, of any class. Never raises.
+/// The object at `idx` (live, or closed), of any class; `None` for anything else or a
+/// userdata whose `__gc` ran. Never raises.
 ///
 /// # Safety
 ///
@@ -244,6 +260,23 @@ pub unsafe fn object_at(l: *mut lua_State, idx: c_int) -> Option<*mut Object> {
         let obj = *slot;
         (!obj.is_null() && std::ptr::eq((*obj).class, class)).then_some(obj)
     }
+}
+
+/// `lunatik_closeobject`: takes the private data out of the object at 1, of any class,
+/// and releases it at once, whoever still uses the object. Raises on anything else.
+pub unsafe extern "C" fn close_object(l: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua with a valid state.
+    unsafe {
+        let Some(obj) = object_at(l, 1) else {
+            luaL_argerror(l, 1, c"invalid object".as_ptr());
+        };
+        let private = {
+            let mut guard = (*obj).private.lock().unwrap_or_else(|p| p.into_inner());
+            std::mem::replace(&mut *guard, std::ptr::null_mut())
+        };
+        release_private((*obj).class, private, (*obj).layout);
+    }
+    0
 }
 
 /// `__gc`: drops the reference of this userdata (as `lunatik_deleteobject`).

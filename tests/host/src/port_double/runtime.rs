@@ -81,7 +81,7 @@ pub unsafe fn set_context(l: *mut lua_State, context: Context) {
 }
 
 /// A new state with the standard libraries, in a new process-context runtime, where
-/// `require` finds the binding's three classes.
+/// `require` finds the binding's classes.
 pub fn new_state() -> *mut lua_State {
     // SAFETY: a fresh state is valid; the extra space is ours to write.
     unsafe {
@@ -92,17 +92,9 @@ pub fn new_state() -> *mut lua_State {
         }));
         lua_getextraspace(l).cast::<*mut Runtime>().write(rt);
         luaL_openselectedlibs(l, !0, 0);
-        preload(
-            l,
-            c"completion",
-            crate::classes::completion::luaopen_completion,
-        );
-        preload(l, c"mutex", crate::classes::mutex::luaopen_mutex);
-        preload(
-            l,
-            c"semaphore",
-            crate::classes::semaphore::luaopen_semaphore,
-        );
+        for (name, open) in super::api::openers() {
+            preload(l, name, open);
+        }
         l
     }
 }

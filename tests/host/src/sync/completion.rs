@@ -67,6 +67,17 @@ impl Completion {
         self.done.with(|done| *done > 0)
     }
 
+    /// Closes it: every waiter, now and later, gives up with `Closed` unless what it
+    /// waits for is there.
+    pub fn close(&self) {
+        self.done.close();
+    }
+
+    /// Whether it was closed.
+    pub fn is_closed(&self) -> bool {
+        self.done.is_closed()
+    }
+
     /// Not done any more.
     pub fn reinit(&self) {
         self.done.with(|done| *done = 0);

@@ -83,6 +83,17 @@ impl Mutex {
         })
     }
 
+    /// Closes it: every waiter, now and later, gives up with `Closed` unless what it
+    /// waits for is there.
+    pub fn close(&self) {
+        self.state.close();
+    }
+
+    /// Whether it was closed.
+    pub fn is_closed(&self) -> bool {
+        self.state.is_closed()
+    }
+
     /// Whether anyone holds the mutex.
     pub fn is_locked(&self) -> bool {
         self.state.with(|s| s.owner.is_some())

@@ -58,6 +58,17 @@ impl Semaphore {
         })
     }
 
+    /// Closes it: every waiter, now and later, gives up with `Closed` unless what it
+    /// waits for is there.
+    pub fn close(&self) {
+        self.count.close();
+    }
+
+    /// Whether it was closed.
+    pub fn is_closed(&self) -> bool {
+        self.count.is_closed()
+    }
+
     /// The current count.
     pub fn count(&self) -> u32 {
         self.count.with(|count| *count)

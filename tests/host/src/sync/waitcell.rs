@@ -1,6 +1,7 @@
 //! A state protected by a lock, with a condition variable to wait for changes of it: the
 //! userspace counterpart of the kernel wait queue under the primitives.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -10,6 +11,8 @@ use super::{Timeout, WaitError};
 struct Inner<T> {
     state: Mutex<T>,
     cond: Condvar,
+    /// Set once, under the lock, by `close`.
+    closed: AtomicBool,
 }
 
 impl<T: Send> Wake for Inner<T> {
@@ -34,6 +37,7 @@ impl<T: Send + 'static> WaitCell<T> {
             inner: Arc::new(Inner {
                 state: Mutex::new(state),
                 cond: Condvar::new(),
+                closed: AtomicBool::new(false),
             }),
         }
     }
@@ -51,9 +55,35 @@ impl<T: Send + 'static> WaitCell<T> {
         r
     }
 
+    /// Closes the cell: every waiter, now and later, gives up with `Closed` unless what it
+    /// waits for is there.
+    pub(crate) fn close(&self) {
+        let _state = lock(&self.inner.state);
+        self.inner.closed.store(true, Ordering::Relaxed);
+        self.inner.cond.notify_all();
+    }
+
+    /// Whether the cell was closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Relaxed)
+    }
+
+    /// Why a wait whose `take` just failed must end now, in the kernel's order after the
+    /// success: closed, then interrupted (the thread's stop flag), then the timeout.
+    fn give_up(&self, ctl: &interrupt::ThreadCtl, expired: bool) -> Option<WaitError> {
+        if self.inner.closed.load(Ordering::Relaxed) {
+            return Some(WaitError::Closed);
+        }
+        if ctl.stopped() {
+            return Some(WaitError::Interrupted);
+        }
+        expired.then_some(WaitError::Timeout)
+    }
+
     /// Waits until `take` succeeds on the state (it is called under the lock, and only
-    /// changes the state when it succeeds), for at most `timeout`. A poll never sleeps and
-    /// is never interrupted; otherwise the calling thread's stop flag interrupts the wait.
+    /// changes the state when it succeeds), for at most `timeout`, in the kernel's order
+    /// of results: success, closed, interrupted (the calling thread's stop flag), timeout.
+    /// A poll never sleeps.
     pub(crate) fn wait_until(
         &self,
         timeout: Timeout,
@@ -63,7 +93,10 @@ impl<T: Send + 'static> WaitCell<T> {
             return Ok(());
         }
         if timeout == Timeout::Millis(0) {
-            return Err(WaitError::Timeout);
+            let _state = lock(&self.inner.state);
+            return Err(self
+                .give_up(&interrupt::current(), true)
+                .unwrap_or(WaitError::Timeout));
         }
         let deadline = timeout.deadline(Instant::now());
         let ctl = interrupt::current();
@@ -84,8 +117,8 @@ impl<T: Send + 'static> WaitCell<T> {
             if take(&mut state) {
                 return Ok(());
             }
-            if ctl.stopped() {
-                return Err(WaitError::Interrupted);
+            if let Some(error) = self.give_up(ctl, false) {
+                return Err(error);
             }
             state = match deadline {
                 None => self
