@@ -28,9 +28,9 @@ LUNATIK_DIR ?=
 
 # Run through bash, so that nothing depends on the files' mode bits.
 SCRIPTS := bash $(CURDIR)/scripts
-CHECK_SUITES := module selftest lunatik
+CHECK_SUITES := module selftest lunatik unload
 
-export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT
+export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS TORTURE_THREADS TORTURE_S
 
 # Each target runs its steps in order, and the steps are no-ops when their
 # product is up to date (the kernel build is cached by a stamp, the module
@@ -92,9 +92,10 @@ check: provision kernel
 	@set -o pipefail; $(SCRIPTS)/vm.sh plain check $(CHECK_SUITES) 2>&1 | tee build/check-vm.out
 	@$(SCRIPTS)/total.sh build/check-host.out build/check-vm.out
 
+# The debug kernel races the module's unload 1000 times.
 check-debug: kernel-debug
 	$(SCRIPTS)/module.sh debug
-	$(SCRIPTS)/vm.sh debug check $(CHECK_SUITES)
+	UNLOAD_ROUNDS=$${UNLOAD_ROUNDS:-1000} $(SCRIPTS)/vm.sh debug check $(CHECK_SUITES)
 
 run: kernel
 	$(SCRIPTS)/module.sh plain

@@ -101,6 +101,11 @@ MODDIR=/lib/modules/luasync
 LUNATIK_MODDIR=$lunatik_moddir
 KMEMLEAK=$kmemleak
 EOF
+# Settings of the suites, passed on when set on the host.
+for v in $GUEST_SETTINGS; do
+    eval "value=\${$v:-}"
+    if [ -n "$value" ]; then echo "$v=$value" >>etc/luasync.conf; fi
+done
 
 find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --owner=0:0 --quiet | gzip -1 >"$output.tmp"
 mv "$output.tmp" "$output"

@@ -18,8 +18,12 @@
 //! every later call raises, and `scope` raises when its mutex was closed inside `f`.
 
 use super::{args, wait};
-use crate::lua::{lua_function, Bytes, LuaError, Message, Reply, State, Table, Type};
-use crate::port::{self, class_ops, Class, Private};
+use core::ffi::c_int;
+
+use crate::lua::ffi::lua_State;
+use crate::lua::{enter, lua_function, trampoline_with, Bytes, LuaError, Message, Reply, State};
+use crate::lua::{Table, Type};
+use crate::port::{self, class_ops, Class, Private, RawRef};
 use crate::sync::{LockError, Mutex, Owner, Timeout, UnlockError};
 
 // SAFETY: mutex objects are only created by `new`, which initialises a `Mutex` in the
@@ -130,15 +134,16 @@ fn owned(state: &mut State) -> Result<Reply, LuaError> {
     Ok(Reply::Bool(mutex.owner_is(owner)))
 }
 
-/// `m:scope(f, ...)`: locks (raising if that fails), calls `f(...)` in protected mode,
-/// unlocks, then returns `f`'s results or raises its error value unchanged.
-///
-/// The mutex is held by a counted reference across the call, not looked up again
-/// afterwards: `f` may collect its own value of it (`m:__gc()`), close it, or replace it on
-/// the stack, and the mutex must still be unlocked, and only that one. The frame holds
-/// nothing large across the call into Lua, and refuses to make it with less than
-/// `SCOPE_STACK_MARGIN` bytes of kernel stack left.
-fn scope(state: &mut State) -> Result<Reply, LuaError> {
+/// What `scope` holds while `f` runs: the mutex, by a counted reference without a
+/// destructor, and the owner that locked it.
+#[derive(Clone, Copy)]
+struct Scope {
+    mutex: RawRef<Mutex>,
+    owner: Owner,
+}
+
+/// The first part of `scope`: checks, locks, and hands the mutex over.
+fn scope_enter(state: &mut State) -> Result<Scope, LuaError> {
     let owner = owner(state, "scope")?;
     let mutex = args::this::<Mutex>(state)?;
     if state.kind(2) != Type::Function {
@@ -151,17 +156,52 @@ fn scope(state: &mut State) -> Result<Reply, LuaError> {
     if let Err(error) = mutex.lock(owner, Timeout::Infinite) {
         return Err(lock_failed(error));
     }
-    // `f` and its arguments sit above the mutex, at index 1. The protected call catches
-    // every error, so the reference is dropped below on every path.
-    let called = state.pcall_from(2);
+    Ok(Scope {
+        mutex: mutex.into_raw(),
+        owner,
+    })
+}
+
+/// The last part of `scope`: unlocks (unless `f` closed the mutex), then gives `f`'s
+/// results or raises its error value unchanged.
+fn scope_leave(state: &mut State, (scope, called): (Scope, Result<(), ()>)) -> Result<Reply, LuaError> {
+    // SAFETY: the reference `scope_enter` handed over, given back here once.
+    let mutex = unsafe { scope.mutex.into_ref() };
     let closed = mutex.is_closed();
-    let unlocked = !closed && mutex.unlock(owner).is_ok();
+    let unlocked = !closed && mutex.unlock(scope.owner).is_ok();
     drop(mutex);
     match called {
         Err(()) => Err(LuaError::Rethrow),
         Ok(()) if unlocked => Ok(Reply::Pushed(state.top().saturating_sub(1))),
         Ok(()) => Err(inside_scope(closed)),
     }
+}
+
+/// `m:scope(f, ...)`: locks (raising if that fails), calls `f(...)` in protected mode,
+/// unlocks, then returns `f`'s results or raises its error value unchanged.
+///
+/// The mutex is held by a counted reference across the call, not looked up again
+/// afterwards: `f` may collect its own value of it (`m:__gc()`), close it, or replace it on
+/// the stack, and the mutex must still be unlocked, and only that one.
+///
+/// This frame stays on the kernel stack while `f` runs, at every level of nested scopes:
+/// it holds only the `Copy` handle (see the rule in [`crate::lua::trampoline`]); errors and
+/// results live in the frames of its two parts. The first part refuses to call into Lua
+/// with less than `SCOPE_STACK_MARGIN` bytes of kernel stack left.
+///
+/// # Safety
+///
+/// Only Lua may call this, with the state of the call.
+unsafe extern "C" fn lua_scope(l: *mut lua_State) -> c_int {
+    // SAFETY: Lua passes the state of this call; this frame owns nothing with a destructor.
+    let Some(scope) = (unsafe { enter(l, scope_enter) }) else {
+        return 0;
+    };
+    // SAFETY: as above; `f` and its arguments sit above the mutex, at index 1. The
+    // protected call catches every error, so the handle reaches `scope_leave`.
+    let called = unsafe { State::from_raw(l) }.pcall_from(2);
+    // SAFETY: as above; the count goes straight back to Lua.
+    unsafe { trampoline_with(l, (scope, called), scope_leave) }
 }
 
 #[inline(never)]
@@ -225,7 +265,6 @@ lua_function!(lua_try_lock => try_lock);
 lua_function!(lua_unlock => unlock);
 lua_function!(lua_locked => locked);
 lua_function!(lua_owned => owned);
-lua_function!(lua_scope => scope);
 lua_function!(lua_to_string => to_string);
 
 /// The library table: `mutex.new`.

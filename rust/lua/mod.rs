@@ -16,4 +16,4 @@ pub(crate) use error::LuaError;
 pub(crate) use message::{Bytes, Message};
 pub(crate) use state::{State, Type};
 pub(crate) use table::Table;
-pub(crate) use trampoline::{lua_function, trampoline, Reply};
+pub(crate) use trampoline::{enter, lua_function, trampoline, trampoline_with, Reply};

@@ -23,8 +23,15 @@
 //!    (creating an object, a protected call) does it while it owns nothing with a
 //!    destructor; such calls take the state as `&mut`, which ends the borrows of any
 //!    private data obtained before them.
-//! 4. A blocking wait holds no owner a Lua error could skip: it only borrows the object,
-//!    which the stack keeps alive during the call.
+//! 4. A blocking wait holds no owner a Lua error could skip: the counted reference on its
+//!    object lives in the inner function, which returns before anything is raised.
+//! 5. A C function that calls into Lua and goes on afterwards (`mutex`'s `scope`) splits in
+//!    three: [`enter`] runs an inner function that returns a value without a destructor
+//!    (`Copy`: a raw handle) or raises; the C function's own frame, which stays on the
+//!    kernel stack while Lua runs, holds only that value across the protected call; then
+//!    [`trampoline_with`] hands it to the inner function that finishes. Errors and results
+//!    live in the frames of `enter` and `trampoline_with`, which are not on the stack while
+//!    Lua runs.
 
 use core::ffi::c_int;
 use core::mem::needs_drop;
@@ -75,6 +82,50 @@ pub(crate) unsafe fn trampoline(raw: *mut ffi::lua_State, inner: Inner) -> c_int
     match outcome {
         Ok(reply) => push(&state, reply),
         Err(error) => raise(&state, error),
+    }
+}
+
+/// Runs `inner` with `arg`, then pushes its results or raises its error, as [`trampoline`].
+///
+/// # Safety
+///
+/// As [`trampoline`].
+#[inline(never)]
+pub(crate) unsafe fn trampoline_with<A: Copy>(
+    raw: *mut ffi::lua_State,
+    arg: A,
+    inner: fn(&mut State, A) -> Result<Reply, LuaError>,
+) -> c_int {
+    // SAFETY: as in `trampoline`.
+    let mut state = unsafe { State::from_raw(raw) };
+    let outcome = inner(&mut state, arg);
+    match outcome {
+        Ok(reply) => push(&state, reply),
+        Err(error) => raise(&state, error),
+    }
+}
+
+/// Runs `inner` and returns its value, or raises its error (then `None` is never seen: the
+/// raise does not return). The value is `Copy`, so it has no destructor a later raise could
+/// skip (see the rule).
+///
+/// # Safety
+///
+/// `raw` must be the state that Lua passed to the running C function, and the caller must
+/// own nothing with a destructor: a raise leaves its frame too.
+#[inline(never)]
+pub(crate) unsafe fn enter<T: Copy>(
+    raw: *mut ffi::lua_State,
+    inner: fn(&mut State) -> Result<T, LuaError>,
+) -> Option<T> {
+    // SAFETY: as in `trampoline`.
+    let mut state = unsafe { State::from_raw(raw) };
+    match inner(&mut state) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            raise(&state, error);
+            None
+        }
     }
 }
 

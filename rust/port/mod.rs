@@ -165,6 +165,46 @@ impl<T: Private> Drop for Ref<T> {
     }
 }
 
+impl<T: Private> Ref<T> {
+    /// The reference as a raw handle without a destructor, to cross a call into Lua in a
+    /// frame that must own nothing with one (see [`crate::lua::trampoline`]).
+    pub(crate) fn into_raw(self) -> RawRef<T> {
+        let raw = RawRef {
+            private: self.private,
+        };
+        core::mem::forget(self);
+        raw
+    }
+}
+
+/// A counted reference from [`Ref::into_raw`]: no destructor, so it must be turned back
+/// into a [`Ref`] exactly once.
+pub(crate) struct RawRef<T: Private> {
+    private: NonNull<T>,
+}
+
+impl<T: Private> Clone for RawRef<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Private> Copy for RawRef<T> {}
+
+impl<T: Private> RawRef<T> {
+    /// The counted reference again.
+    ///
+    /// # Safety
+    ///
+    /// Called once per reference given by [`Ref::into_raw`] (copies of it included).
+    pub(crate) unsafe fn into_ref(self) -> Ref<T> {
+        Ref {
+            private: self.private,
+            _owns: PhantomData,
+        }
+    }
+}
+
 /// A counted reference to the value at `idx` if it is a live object of `T::CLASS`. Never
 /// raises.
 pub(crate) fn get<T: Private>(state: &State, idx: c_int) -> Result<Ref<T>, Missing> {

@@ -11,6 +11,7 @@
  *                                -- outside every runtime: a runtime object,
  *                                -- or nil and "error -ERRNO"
  *   testlib.stop(runtime)        -- runtime:stop(), likewise
+ *   testlib.stackleft()          -- bytes left on this kernel stack
  *
  * The tests read /proc/<pid>/stat and /proc/<pid>/wchan to see that a kernel
  * thread sleeps inside a luasync wait, and files of /sys and debugfs.
@@ -32,6 +33,7 @@
 #include <linux/workqueue.h>
 #include <linux/completion.h>
 #include <linux/string.h>
+#include <linux/sched/task_stack.h>
 
 #include <lunatik.h>
 
@@ -186,10 +188,21 @@ static int testlib_stop(lua_State *L)
 	return 0;
 }
 
+/* The distance from the stack pointer to the end of the task's stack. */
+static int testlib_stackleft(lua_State *L)
+{
+	unsigned long sp = current_stack_pointer;
+	unsigned long bottom = (unsigned long)task_stack_page(current);
+
+	lua_pushinteger(L, sp >= bottom && sp < bottom + THREAD_SIZE ? sp - bottom : -1);
+	return 1;
+}
+
 static const luaL_Reg testlib_lib[] = {
 	{"read", testlib_read},
 	{"runtime", testlib_runtime},
 	{"stop", testlib_stop},
+	{"stackleft", testlib_stackleft},
 	{NULL, NULL}
 };
 
