@@ -13,6 +13,7 @@
 #   make bench        the benchmark table, measured in the VM
 #   make host-test    the host tests only (cargo test of tests/host)
 #   make clippy       lint the Rust code against the plain test kernel
+#   make doc          the Lua API reference (LDoc) into build/doc/
 #   make clean        remove what `make` built; `make distclean` also build/
 #
 # Variables: KDIR (kernel build tree for `make`), LUNATIK_DIR (a Lunatik 4.4
@@ -37,7 +38,7 @@ export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT
 # build is incremental), so none of them may run in parallel.
 .NOTPARALLEL:
 .PHONY: all modules clean distclean provision kernel kernel-debug \
-	run check check-debug bench host-test clippy
+	run check check-debug bench host-test clippy doc
 
 all: modules
 
@@ -103,6 +104,9 @@ run: kernel
 bench: kernel
 	$(SCRIPTS)/module.sh plain
 	REQUIRE_PASS=0 $(SCRIPTS)/vm.sh plain bench bench
+
+doc: provision
+	ldoc .
 
 clippy: kernel
 	CLIPPY=1 $(SCRIPTS)/module.sh plain "$(CURDIR)/build/module-clippy"
