@@ -7,12 +7,15 @@
 #   make [modules]    build luasync.ko (and the self-test and bench modules)
 #                     in place against KDIR
 #   make run          boot the test VM, load luasync, run the examples
-#   make check        host tests, then the VM suites on the plain kernel
+#   make check        Lua lint, host tests, then the VM suites on the plain
+#                     kernel
 #   make check-debug  the VM suites on the debug kernel (lockdep, KASAN,
 #                     kmemleak)
 #   make bench        the benchmark table, measured in the VM
 #   make host-test    the host tests only (cargo test of tests/host)
 #   make clippy       lint the Rust code against the plain test kernel
+#   make lint         lint the Lua files: luacheck, type check, LDoc build
+#   make doc          the Lua API reference (LDoc) into build/doc/
 #   make clean        remove what `make` built; `make distclean` also build/
 #
 # Variables: KDIR (kernel build tree for `make`), LUNATIK_DIR (a Lunatik 4.4
@@ -37,7 +40,7 @@ export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS
 # build is incremental), so none of them may run in parallel.
 .NOTPARALLEL:
 .PHONY: all modules clean distclean provision kernel kernel-debug \
-	run check check-debug bench host-test clippy
+	run check check-debug bench host-test clippy lint doc
 
 all: modules
 
@@ -84,13 +87,13 @@ host-test: provision
 		echo "luasync: no tests/host/Cargo.toml: no host tests"; \
 	fi
 
-# The host tests and the VM suites each end with their own closing line; the
-# run ends with their sum.
-check: provision kernel
+# The Lua lint, the host tests and the VM suites each end with their own
+# closing line; the run ends with their sum.
+check: provision lint kernel
 	@set -o pipefail; $(MAKE) --no-print-directory host-test 2>&1 | tee build/check-host.out
 	$(SCRIPTS)/module.sh plain
 	@set -o pipefail; $(SCRIPTS)/vm.sh plain check $(CHECK_SUITES) 2>&1 | tee build/check-vm.out
-	@$(SCRIPTS)/total.sh build/check-host.out build/check-vm.out
+	@$(SCRIPTS)/total.sh build/check-lint.out build/check-host.out build/check-vm.out
 
 # The debug kernel races the module's unload 1000 times.
 check-debug: kernel-debug
@@ -104,6 +107,12 @@ run: kernel
 bench: kernel
 	$(SCRIPTS)/module.sh plain
 	REQUIRE_PASS=0 $(SCRIPTS)/vm.sh plain bench bench
+
+lint: provision
+	@set -o pipefail; $(SCRIPTS)/lint.sh 2>&1 | tee build/check-lint.out
+
+doc: provision
+	ldoc .
 
 clippy: kernel
 	CLIPPY=1 $(SCRIPTS)/module.sh plain "$(CURDIR)/build/module-clippy"

@@ -20,7 +20,8 @@ for i = 1, 200 do
 end
 t:ok(env.modulerefs() >= before + 200, "objects alive hold module references",
 	"before " .. before .. ", now " .. env.modulerefs())
-kept = nil
+---@diagnostic disable-next-line: assign-type-mismatch
+kept = nil -- luacheck: ignore 311 (the collector must find them unreferenced)
 collectgarbage()
 collectgarbage()
 t:is(env.modulerefs(), before, "600 objects created, used and dropped: every one released its module reference")
@@ -59,9 +60,9 @@ end
 
 -- a shared object stays alive while another state still refers to it
 if env.share then
-	local kept = semaphore.new(7)
-	env.share("kept", kept)
-	kept = nil
+	local dropped = semaphore.new(7) ---@type semaphore?
+	env.share("kept", dropped)
+	dropped = nil -- luacheck: ignore 311 (the collector must find it unreferenced here)
 	collectgarbage()
 	t:is(env.fetch("kept"):count(), 7, "an object dropped here but still shared stays alive")
 	env.share("kept", nil)

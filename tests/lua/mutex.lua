@@ -1,5 +1,6 @@
 -- mutex in one runtime: every method, every return shape, recursion, scope, bad input.
 -- Contention between runtimes is in threads.lua.
+---@diagnostic disable: param-type-mismatch, missing-parameter (bad input on purpose)
 local env = ...
 local tap = require("luasync_tap")
 local t = tap.new()

@@ -1,4 +1,5 @@
 -- semaphore: every method, every return shape, every timeout edge, every bad input.
+---@diagnostic disable: param-type-mismatch, missing-parameter (bad input on purpose)
 local env = ...
 local tap = require("luasync_tap")
 local t = tap.new()

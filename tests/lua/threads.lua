@@ -175,7 +175,8 @@ do
 	t:ok(blocked(h), "stop/scope: the worker sleeps in scope()")
 	t:is(h:stop(), true, "stop/scope: stop() returns and the body ended normally")
 	local result = env.fetch("blocked") or ""
-	t:ok(string.find(result, "false,", 1, true) == 1 and string.find(result, "mutex: scope: lock failed (interrupt)", 1, true),
+	t:ok(string.find(result, "false,", 1, true) == 1
+		and string.find(result, "mutex: scope: lock failed (interrupt)", 1, true),
 		"stop/scope: scope() raised \"lock failed (interrupt)\"", result)
 	m:unlock()
 	t:is(m:locked(), false, "stop/scope: the mutex is free")

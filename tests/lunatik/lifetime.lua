@@ -67,7 +67,7 @@ env.share("kept_count", nil)
 local keeper = env.spawn("keeper")
 assert(opened:wait(10000) == true, "the keeper did not open the semaphore library")
 collect()
-local before = refcount()
+local before = assert(refcount())
 local made = makeshared()
 t:is(made, before + 1, NAMES[1])
 

@@ -84,7 +84,7 @@ function roles.keeper(env)
 	assert(dropnow:wait(BOUND) == true, "keeper: never told to drop")
 	kept:up()
 	env.share("kept_count", kept:count())
-	kept = nil
+	kept = nil -- luacheck: ignore 311 (the collector must find it unreferenced here)
 	collectgarbage()
 	collectgarbage()
 	gone:complete()

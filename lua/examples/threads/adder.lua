@@ -13,6 +13,7 @@ local function add()
 end
 
 local function count()
+	---@type mutex
 	local m = shared.mutex
 	for _ = 1, shared.rounds do
 		-- raises "mutex: scope: lock failed (interrupt)" once thread:stop() asks

@@ -7,6 +7,7 @@ local linux = require("linux")
 local shared = lunatik._ENV["luasync.example.semaphore"]
 
 local function consume()
+	---@type semaphore
 	local items, total = shared.items, 0
 	for i = 1, shared.count do
 		-- nil, "timeout" after a second; nil, "interrupt" once thread:stop() asks

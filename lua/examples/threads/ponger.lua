@@ -6,6 +6,7 @@ local linux = require("linux")
 local shared = lunatik._ENV["luasync.example.completion"]
 
 local function answer()
+	---@type completion, completion
 	local ping, pong = shared.ping, shared.pong
 	for round = 1, 3 do
 		-- nil, "timeout" after a second; nil, "interrupt" once thread:stop() asks

@@ -1,0 +1,5 @@
+-- expect: undefined-field
+-- A misspelt method must not type-check.
+local completion = require("completion")
+local c = completion.new()
+c:waitt()
