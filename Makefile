@@ -6,6 +6,8 @@
 #
 #   make [modules]    build luasync.ko (and the self-test and bench modules)
 #                     in place against KDIR
+#   make install      install luasync.ko for modprobe (and the Lua examples);
+#                     `make uninstall` removes them
 #   make run          boot the test VM, load luasync, run the examples
 #   make check        host tests, then the VM suites on the plain kernel
 #   make check-debug  the VM suites on the debug kernel (lockdep, KASAN,
@@ -19,7 +21,9 @@
 # tree already built for the kernel in use; by default the pinned Lunatik is
 # built into build/, from LUNATIK_SRC or the local mirror, see
 # scripts/lunatik.sh), LLVM=1 (build the plain test kernel with clang), JOBS,
-# VM_TIMEOUT.
+# VM_TIMEOUT, TEST_MODULES=n (build luasync.ko alone). make install: DESTDIR,
+# INSTALL_MOD_PATH, INSTALL_MOD_DIR (extra), LUA_ROOT, PREFIX, MODULE_DIR
+# (see scripts/install.sh).
 
 SHELL := /bin/bash
 
@@ -36,8 +40,8 @@ export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT
 # product is up to date (the kernel build is cached by a stamp, the module
 # build is incremental), so none of them may run in parallel.
 .NOTPARALLEL:
-.PHONY: all modules clean distclean provision kernel kernel-debug \
-	run check check-debug bench host-test clippy
+.PHONY: all modules install uninstall clean distclean provision kernel \
+	kernel-debug run check check-debug bench host-test clippy
 
 all: modules
 
@@ -52,6 +56,24 @@ modules:
 	fi; \
 	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" LUNATIK_DIR="$$lunatik" \
 		KBUILD_EXTRA_SYMBOLS="$$lunatik/Module.symvers" modules
+
+# Where `make` put luasync.ko (or another build of it, e.g. build/module-plain)
+# goes to /lib/modules/<release>/$(INSTALL_MOD_DIR)/, then depmod; see
+# scripts/install.sh. Install Lunatik (its own make install) for the same
+# release, and `modprobe luasync` loads both.
+INSTALL_MOD_DIR ?= extra
+LUA_ROOT ?= /lib/modules/lua
+PREFIX ?= /usr/local
+MODULE_DIR ?= $(CURDIR)
+install_env = KDIR="$(KDIR)" MODULE_DIR="$(abspath $(MODULE_DIR))" DESTDIR="$(DESTDIR)" \
+	INSTALL_MOD_PATH="$(INSTALL_MOD_PATH)" INSTALL_MOD_DIR="$(INSTALL_MOD_DIR)" \
+	LUA_ROOT="$(LUA_ROOT)" PREFIX="$(PREFIX)" KERNEL_RELEASE="$(KERNEL_RELEASE)"
+
+install:
+	@$(install_env) $(SCRIPTS)/install.sh install
+
+uninstall:
+	@$(install_env) $(SCRIPTS)/install.sh uninstall
 
 # The kernel's clean when KDIR is there; then whatever it does not know of
 # (the .syms lists of the weakened objects) or could not reach.
