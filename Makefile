@@ -32,7 +32,9 @@ LUNATIK_DIR ?=
 
 # Run through bash, so that nothing depends on the files' mode bits.
 SCRIPTS := bash $(CURDIR)/scripts
-CHECK_SUITES := module selftest lunatik
+# install first: it loads Lunatik through modprobe, before any other suite
+# has loaded it.
+CHECK_SUITES := install module selftest lunatik
 
 export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT
 
@@ -111,12 +113,15 @@ host-test: provision
 check: provision kernel
 	@set -o pipefail; $(MAKE) --no-print-directory host-test 2>&1 | tee build/check-host.out
 	$(SCRIPTS)/module.sh plain
-	@set -o pipefail; $(SCRIPTS)/vm.sh plain check $(CHECK_SUITES) 2>&1 | tee build/check-vm.out
-	@$(SCRIPTS)/total.sh build/check-host.out build/check-vm.out
+	@set -o pipefail; $(SCRIPTS)/install-check.sh plain | tee build/check-install.out
+	@set -o pipefail; INITRAMFS_OVERLAY=$(CURDIR)/build/install-plain \
+		$(SCRIPTS)/vm.sh plain check $(CHECK_SUITES) 2>&1 | tee build/check-vm.out
+	@$(SCRIPTS)/total.sh build/check-host.out build/check-install.out build/check-vm.out
 
 check-debug: kernel-debug
 	$(SCRIPTS)/module.sh debug
-	$(SCRIPTS)/vm.sh debug check $(CHECK_SUITES)
+	$(SCRIPTS)/install-check.sh debug
+	INITRAMFS_OVERLAY=$(CURDIR)/build/install-debug $(SCRIPTS)/vm.sh debug check $(CHECK_SUITES)
 
 run: kernel
 	$(SCRIPTS)/module.sh plain
