@@ -8,6 +8,10 @@
 #                     in place against KDIR
 #   make install      install luasync.ko for modprobe (and the Lua examples);
 #                     `make uninstall` removes them
+#   make dkms-add     register the source with DKMS (/usr/src/luasync-VERSION);
+#                     `make dkms-remove` undoes it
+#   make dkms-check   DKMS add, build, install, remove against the test
+#                     kernel, every tree under build/ (CI runs it)
 #   make run          boot the test VM, load luasync, run the examples
 #   make check        host tests, then the VM suites on the plain kernel
 #   make check-debug  the VM suites on the debug kernel (lockdep, KASAN,
@@ -42,8 +46,9 @@ export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT
 # product is up to date (the kernel build is cached by a stamp, the module
 # build is incremental), so none of them may run in parallel.
 .NOTPARALLEL:
-.PHONY: all modules install uninstall clean distclean provision kernel \
-	kernel-debug run check check-debug bench host-test clippy
+.PHONY: all modules install uninstall dkms-add dkms-remove dkms-check clean \
+	distclean provision kernel kernel-debug run check check-debug bench \
+	host-test clippy
 
 all: modules
 
@@ -77,14 +82,25 @@ install:
 uninstall:
 	@$(install_env) $(SCRIPTS)/install.sh uninstall
 
-# The kernel's clean when KDIR is there; then whatever it does not know of
-# (the .syms lists of the weakened objects) or could not reach.
+# DKMS rebuilds luasync.ko for every kernel (dkms.conf, scripts/dkms.sh).
+dkms-add:
+	$(SCRIPTS)/dkms.sh add
+
+dkms-remove:
+	$(SCRIPTS)/dkms.sh remove
+
+dkms-check: provision kernel
+	@set -o pipefail; $(SCRIPTS)/dkms.sh check plain | tee build/dkms-check.out
+
+# What Kbuild wrote next to the sources. Not the kernel's `make M=... clean`:
+# it deletes every object under M, build/ included (the test kernels, the
+# Lunatik builds), and Kbuild refuses to run without LUNATIK_DIR.
 clean:
-	@if [ -d "$(KDIR)" ]; then $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean; fi
 	find . \( -path ./build -o -path ./.git -o -path ./tests/host \) -prune -o \
 		\( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
-		-o -name '.*.cmd' -o -name '*.syms' -o -name modules.order \
-		-o -name Module.symvers \) -exec rm -f {} +
+		-o -name '.*.cmd' -o -name '.*.d' -o -name '*.syms' -o -name '*.rmeta' \
+		-o -name '.tmp_*' -o -name modules.order -o -name Module.symvers \) \
+		-type f -exec rm -f {} +
 
 distclean: clean
 	rm -rf build
