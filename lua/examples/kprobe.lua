@@ -9,7 +9,9 @@
 -- fires on the call, whether the device exists or not. The hook and the
 -- thread run luasync/examples/threads/probe_hook.lua and probe_waiter.lua
 -- (installed, as in the test VM, under /lib/modules/lua/luasync/examples/).
--- Needs Lunatik's probe module (luaprobe.ko) and a kernel with kprobes.
+-- Needs Lunatik's probe module (luaprobe.ko) and a kernel with kprobes. On
+-- a KASAN kernel, Lunatik's probe handler warns once that it allocates in
+-- the int3 exception (tests/known/lunatik-defects).
 local lunatik = require("lunatik")
 local thread = require("thread")
 local rcu = require("rcu")
