@@ -16,6 +16,9 @@
 #   /lib/modules/lua/luasync/           tests/lunatik/, tests/lua/ and
 #                                       lua/examples/, for scripts that a
 #                                       Lunatik runtime loads by name
+# With INITRAMFS_OVERLAY set (an absolute path), that directory's tree is
+# copied over the guest's root last (a staged `make install`:
+# lib/modules/<release>/ with depmod's files, for modprobe).
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
@@ -92,6 +95,11 @@ mkdir -p "$root/luasync"
 for d in tests/lunatik tests/lua lua/examples; do
     if [ -d "$TOP/$d" ]; then copy_tree "$TOP/$d" "$root/luasync/$(basename "$d")"; fi
 done
+
+if [ -n "${INITRAMFS_OVERLAY:-}" ]; then
+    [ -d "$INITRAMFS_OVERLAY" ] || die "INITRAMFS_OVERLAY=$INITRAMFS_OVERLAY is not a directory"
+    rsync -a "$INITRAMFS_OVERLAY/" ./
+fi
 
 kmemleak=0
 [ "$flavour" = debug ] && kmemleak=1
