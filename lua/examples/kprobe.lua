@@ -59,5 +59,7 @@ assert(ok, err)
 
 print("thread:stop(): the thread's wait returned \"interrupt\": " .. tostring(shared.interrupted) ..
 	", after " .. shared.count .. " hits")
-assert(shared.interrupted, "the thread did not end through an interrupted wait")
+---@type boolean
+local interrupted = shared.interrupted -- set by the thread
+assert(interrupted, "the thread did not end through an interrupted wait")
 assert(shared.count >= LOOKUPS, "the thread counted fewer hits than lookups")

@@ -5,7 +5,9 @@ local completion = require("completion")
 local mutex = require("mutex")
 local semaphore = require("semaphore")
 
-held = {completion.new(), mutex.new(), semaphore.new(1)} -- luacheck: ignore 111
+-- A global: the objects must outlive the script's chunk.
+local held = {completion.new(), mutex.new(), semaphore.new(1)}
+rawset(_G, "held", held)
 held[1]:complete()
 held[2]:lock()
 return nil

@@ -6,7 +6,7 @@
 local testlib = require("luasync_testlib")
 local linux = require("linux")
 
-local rounds = ROUNDS -- set by run.sh
+local rounds = 100 -- run.sh sets UNLOAD_ROUNDS here
 local done, refused = 0, 0
 while done < rounds do
 	local runtime = testlib.runtime("luasync/lunatik/holder")

@@ -68,7 +68,7 @@ rm -f /tmp/unload.stop /tmp/unload.count
     done
     echo "$unloads" >/tmp/unload.count
 ) &
-sed "s/^local rounds = ROUNDS.*/local rounds = $rounds/" "$here/rounds.lua" >/tmp/unload-rounds.lua
+sed "s/^local rounds = [0-9]*/local rounds = $rounds/" "$here/rounds.lua" >/tmp/unload-rounds.lua
 if lunatik_exec /tmp/unload-rounds.lua unload/rounds.lua plain 1200 >/tmp/unload-out; then
     pass "$rounds rounds of a last release racing rmmod"
 else
