@@ -59,4 +59,10 @@ function completion:trywait() end
 ---@return boolean done
 function completion:done() end
 
+--- Closes the completion: every thread waiting on it wakes with `nil, "closed"`, and
+-- every later call on it raises "completion expected, got closed completion". Lunatik's generic
+-- `close` of any class (a fifo's `close`, for one) does the same. Also `__close`, for
+-- `local x <close> = completion.new()`. Never sleeps.
+function completion:close() end
+
 return M

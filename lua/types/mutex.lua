@@ -70,4 +70,10 @@ function mutex:locked() end
 ---@return boolean owned
 function mutex:owned() end
 
+--- Closes the mutex: every thread waiting on it wakes with `nil, "closed"`, and
+-- every later call on it raises "mutex expected, got closed mutex". Lunatik's generic
+-- `close` of any class (a fifo's `close`, for one) does the same. Also `__close`, for
+-- `local x <close> = mutex.new()`. Never sleeps.
+function mutex:close() end
+
 return M

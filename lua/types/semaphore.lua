@@ -48,4 +48,10 @@ function semaphore:up(n) end
 ---@return integer count
 function semaphore:count() end
 
+--- Closes the semaphore: every thread waiting on it wakes with `nil, "closed"`, and
+-- every later call on it raises "semaphore expected, got closed semaphore". Lunatik's generic
+-- `close` of any class (a fifo's `close`, for one) does the same. Also `__close`, for
+-- `local x <close> = semaphore.new()`. Never sleeps.
+function semaphore:close() end
+
 return M

@@ -9,7 +9,10 @@
 //! table and its methods. The port makes `luaopen_<class>` from them.
 
 mod args;
+pub(crate) mod channel;
 pub(crate) mod completion;
 pub(crate) mod mutex;
 pub(crate) mod semaphore;
+mod value;
 mod wait;
+pub(crate) mod waitany;

@@ -20,9 +20,13 @@ pub(crate) enum Type {
     Number,
     /// A string.
     String,
+    /// A table.
+    Table,
     /// A function.
     Function,
-    /// Anything else (table, userdata, thread).
+    /// A full userdata.
+    Userdata,
+    /// Anything else (light userdata, thread).
     Other,
 }
 
@@ -70,7 +74,9 @@ impl State {
             ffi::LUA_TBOOLEAN => Type::Boolean,
             ffi::LUA_TNUMBER => Type::Number,
             ffi::LUA_TSTRING => Type::String,
+            ffi::LUA_TTABLE => Type::Table,
             ffi::LUA_TFUNCTION => Type::Function,
+            ffi::LUA_TUSERDATA => Type::Userdata,
             _ => Type::Other,
         }
     }
@@ -103,6 +109,68 @@ impl State {
         Some(unsafe { ffi::lua_toboolean(self.raw, idx) } != 0)
     }
 
+    /// The bytes of the value at `idx` if it is a string (numbers are not converted: that
+    /// would change the stack). They live as long as the value stays on the stack.
+    pub(crate) fn string(&self, idx: c_int) -> Option<&[u8]> {
+        if self.kind(idx) != Type::String {
+            return None;
+        }
+        let mut len = 0usize;
+        // SAFETY: as in `kind`; a string value converts to nothing, so nothing allocates.
+        let bytes = unsafe { ffi::lua_tolstring(self.raw, idx, &mut len) };
+        // SAFETY: Lua returns `len` bytes that live while the string is on the stack,
+        // which the borrow of `self` stands for (only `&mut self` calls change the stack
+        // in ways that could drop it).
+        (!bytes.is_null()).then(|| unsafe { core::slice::from_raw_parts(bytes.cast::<u8>(), len) })
+    }
+
+    /// The raw length of the value at `idx` (a table's border, a string's or a userdata's
+    /// size). Never raises.
+    pub(crate) fn raw_len(&self, idx: c_int) -> u64 {
+        // SAFETY: as in `kind`.
+        unsafe { ffi::lua_rawlen(self.raw, idx) }
+    }
+
+    /// The absolute index of `idx`.
+    pub(crate) fn abs_index(&self, idx: c_int) -> c_int {
+        // SAFETY: as in `kind`.
+        unsafe { ffi::lua_absindex(self.raw, idx) }
+    }
+
+    /// Makes room for `n` more values; false when the stack cannot grow (nothing raised).
+    pub(crate) fn check_stack(&self, n: c_int) -> bool {
+        // SAFETY: as in `kind`; `lua_checkstack` reports failure instead of raising.
+        unsafe { ffi::lua_checkstack(self.raw, n) != 0 }
+    }
+
+    /// Pushes `t[i]` for the table at `table`, without metamethods; its type.
+    pub(crate) fn raw_get_index(&self, table: c_int, i: i64) -> Type {
+        // SAFETY: as in `kind`; the caller made room for the value (`check_stack`) and
+        // `table` is a table; a raw read allocates nothing.
+        unsafe { ffi::lua_rawgeti(self.raw, table, i) };
+        self.kind(-1)
+    }
+
+    /// The next pair of the table at `table` after the key on the top (`nil` first): pops
+    /// the key and pushes the next key and its value, or pushes nothing at the end.
+    pub(crate) fn next(&self, table: c_int) -> bool {
+        // SAFETY: as in `kind`; the key on the top came from the previous `next` (or is
+        // nil) and was not changed, so `lua_next` does not raise; the caller made room.
+        unsafe { ffi::lua_next(self.raw, table) != 0 }
+    }
+
+    /// Pops `n` values.
+    pub(crate) fn pop(&self, n: c_int) {
+        // SAFETY: as in `kind`; the caller pushed at least `n` values.
+        unsafe { ffi::lua_settop(self.raw, -n - 1) }
+    }
+
+    /// Whether the values at `a` and `b` are the same value (no metamethod).
+    pub(crate) fn raw_equal(&self, a: c_int, b: c_int) -> bool {
+        // SAFETY: as in `kind`.
+        unsafe { ffi::lua_rawequal(self.raw, a, b) != 0 }
+    }
+
     /// Pushes `nil`; never allocates.
     pub(crate) fn push_nil(&self) {
         // SAFETY: as in `kind`; the push fits in the guaranteed stack space.
@@ -119,6 +187,23 @@ impl State {
     pub(crate) fn push_integer(&self, n: i64) {
         // SAFETY: as in `push_nil`.
         unsafe { ffi::lua_pushinteger(self.raw, n) }
+    }
+
+    /// Calls the C function `f` with `arg` as a light userdata, in protected mode, leaving
+    /// its one result on the top. `Err(())` when it raised: its error value is then on the
+    /// top of the stack.
+    pub(crate) fn pcall_with(
+        &mut self,
+        f: unsafe extern "C" fn(*mut ffi::lua_State) -> c_int,
+        arg: *mut core::ffi::c_void,
+    ) -> Result<(), ()> {
+        // SAFETY: as in `kind`; pushing a C function and a light userdata allocates
+        // nothing, within the stack space every C function has.
+        unsafe {
+            ffi::lua_pushcclosure(self.raw, Some(f), 0);
+            ffi::lua_pushlightuserdata(self.raw, arg);
+        }
+        self.pcall_from(self.top() - 1)
     }
 
     /// Calls the function at index `func` with the values above it as arguments, in

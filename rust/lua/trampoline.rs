@@ -46,6 +46,10 @@ use super::state::State;
 pub(crate) enum Reply {
     /// No result.
     Nothing,
+    /// `nil`.
+    Nil,
+    /// An index, then `nil, reason`: which of several objects failed, and why.
+    IndexFailed(i64, &'static str),
     /// One boolean.
     Bool(bool),
     /// One integer.
@@ -133,6 +137,16 @@ pub(crate) unsafe fn enter<T: Copy>(
 fn push(state: &State, reply: Reply) -> c_int {
     match reply {
         Reply::Nothing => 0,
+        Reply::Nil => {
+            state.push_nil();
+            1
+        }
+        Reply::IndexFailed(index, reason) => {
+            state.push_integer(index);
+            state.push_nil();
+            push_bytes(state, reason.as_bytes());
+            3
+        }
         Reply::Bool(b) => {
             state.push_bool(b);
             1

@@ -32,7 +32,9 @@ struct luaL_Reg;
 #define LUASYNC_CLASSES(X)	\
 	X(completion)		\
 	X(mutex)		\
-	X(semaphore)
+	X(semaphore)		\
+	X(channel)		\
+	X(waitany)
 
 enum luasync_class {
 #define LUASYNC_CLASS_ENUM(name) LUASYNC_CLASS_##name,
@@ -44,6 +46,8 @@ enum luasync_class {
 /*
  * What each class provides (defined in Rust as luasync_<name>_ops).
  * @lib: the library table (its functions, "new" ...), NULL-terminated.
+ * @call: instead of a table, the library is this one function (a library
+ *	without objects, such as waitany: @methods is then NULL).
  * @methods: the methods and metamethods of its objects (the port adds
  *	__gc and __index).
  * @size: the size of an object's private data.
@@ -55,6 +59,7 @@ enum luasync_class {
  */
 struct luasync_ops {
 	const struct luaL_Reg *lib;
+	int (*call)(struct lua_State *L);
 	const struct luaL_Reg *methods;
 	size_t size;
 	void (*close)(void *private);
@@ -135,6 +140,35 @@ luasync_port_classname_t luasync_port_classname;
  */
 typedef int luasync_port_close_t(struct lua_State *L);
 luasync_port_close_t luasync_port_close;
+
+/*
+ * A reference on the Lunatik object at @idx, of any class, to carry into
+ * another runtime (as lunatik._ENV carries objects); NULL if the value is
+ * not a Lunatik object or cannot be shared, *@why saying which. Allocates
+ * with the runtime's flags (NULL and "not enough memory" when that fails).
+ * Never raises.
+ */
+typedef void *luasync_port_objget_t(struct lua_State *L, int idx, const char **why);
+luasync_port_objget_t luasync_port_objget;
+
+/*
+ * Pushes the object of a reference of luasync_port_objget into @L, with a
+ * reference of its own (the one given stays the caller's). May raise.
+ */
+typedef void luasync_port_objpush_t(struct lua_State *L, void *ref);
+luasync_port_objpush_t luasync_port_objpush;
+
+/*
+ * Drops a reference of luasync_port_objget. Never raises, never sleeps:
+ * where the caller may not sleep, the reference is dropped later, from a
+ * work item, since releasing an object can sleep.
+ */
+typedef void luasync_port_objput_t(void *ref);
+luasync_port_objput_t luasync_port_objput;
+
+/* Whether the values at @a and @b are the same Lunatik object. Never raises. */
+typedef bool luasync_port_sameobject_t(struct lua_State *L, int a, int b);
+luasync_port_sameobject_t luasync_port_sameobject;
 
 /* Bytes left on the current kernel stack below the caller's frame. */
 typedef size_t luasync_port_stackleft_t(void);

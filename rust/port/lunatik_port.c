@@ -24,7 +24,9 @@
  * Lunatik reading class->opt from our descriptor after the release function
  * returned (lunatik_releaseprivate). The exit function waits for both with
  * synchronize_rcu_tasks(): every task that was running there has left by the
- * time each task has passed a voluntary context switch.
+ * time each task has passed a voluntary context switch. References on other
+ * objects dropped where sleeping is not allowed are dropped by a work item,
+ * which exit flushes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,7 +34,10 @@
 #include <linux/compiler.h>
 #include <linux/export.h>
 #include <linux/kernel.h>
+#include <linux/llist.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
+#include <linux/workqueue.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/sched/task_stack.h>
@@ -353,6 +358,7 @@ size_t luasync_port_owner(lua_State *L)
 static int luasync_port_open(lua_State *L, enum luasync_class cls)
 {
 	const lunatik_class_t *class = luasync_port_class(cls);
+	const struct luasync_ops *ops = luasync_port_ops[cls];
 
 	if (!luasync_port_pin(L, cls)) {
 		pr_err("%s: luasync is being unloaded\n", class->name);
@@ -360,6 +366,10 @@ static int luasync_port_open(lua_State *L, enum luasync_class cls)
 	}
 	luasync_port_name_owner(L);
 
+	if (ops->call != NULL) {
+		lua_pushcclosure(L, ops->call, 0);
+		return 1;
+	}
 	lua_createtable(L, 0, 1);
 	luaL_setfuncs(L, luasync_port_ops[cls]->lib, 0);
 
@@ -383,6 +393,95 @@ EXPORT_SYMBOL_GPL(luaopen_##name);
 LUASYNC_CLASSES(LUASYNC_PORT_OPEN)
 #undef LUASYNC_PORT_OPEN
 
+/* The Lunatik object of the value at @idx, if it is one; never raises. */
+static lunatik_object_t *luasync_port_object(lua_State *L, int idx)
+{
+	const lunatik_class_t *class;
+	lunatik_object_t **pobject;
+
+	if (lua_type(L, idx) != LUA_TUSERDATA || lua_rawlen(L, idx) != sizeof(*pobject))
+		return NULL;
+	class = luasync_port_classof(L, idx);
+	pobject = lua_touserdata(L, idx);
+	if (class == NULL || *pobject == NULL || (*pobject)->class != class)
+		return NULL;
+	return *pobject;
+}
+
+/*
+ * A reference carried in a message. Its node queues it for the work item
+ * that drops references taken where sleeping is not allowed.
+ */
+struct luasync_port_objref {
+	struct llist_node node;
+	lunatik_object_t *object;
+};
+
+static LLIST_HEAD(luasync_port_deferred);
+
+static void luasync_port_putdeferred(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&luasync_port_deferred);
+	struct luasync_port_objref *ref, *next;
+
+	llist_for_each_entry_safe(ref, next, list, node) {
+		lunatik_putobject(ref->object);
+		kfree(ref);
+	}
+}
+
+static DECLARE_WORK(luasync_port_putter, luasync_port_putdeferred);
+
+void *luasync_port_objget(lua_State *L, int idx, const char **why)
+{
+	lunatik_object_t *runtime = lunatik_toruntime(L);
+	lunatik_object_t *object = luasync_port_object(L, idx);
+	struct luasync_port_objref *ref;
+
+	if (object == NULL) {
+		*why = "not a Lunatik object";
+		return NULL;
+	}
+	if (lunatik_issingle(object->opt)) {
+		*why = "a SINGLE object cannot be shared";
+		return NULL;
+	}
+	ref = kmalloc(sizeof(*ref), runtime != NULL && lunatik_isirq(runtime->opt) ?
+		      GFP_ATOMIC : GFP_KERNEL);
+	if (ref == NULL) {
+		*why = "not enough memory";
+		return NULL;
+	}
+	lunatik_getobject(object);
+	ref->object = object;
+	return ref;
+}
+
+void luasync_port_objpush(lua_State *L, void *ref)
+{
+	lunatik_pushobject(L, ((struct luasync_port_objref *)ref)->object);
+}
+
+void luasync_port_objput(void *ref)
+{
+	struct luasync_port_objref *objref = ref;
+
+	if (preemptible()) {
+		lunatik_putobject(objref->object);
+		kfree(objref);
+		return;
+	}
+	if (llist_add(&objref->node, &luasync_port_deferred))
+		schedule_work(&luasync_port_putter);
+}
+
+bool luasync_port_sameobject(lua_State *L, int a, int b)
+{
+	lunatik_object_t *object = luasync_port_object(L, a);
+
+	return object != NULL && object == luasync_port_object(L, b);
+}
+
 int luasync_port_close(lua_State *L)
 {
 	return lunatik_closeobject(L);
@@ -395,5 +494,7 @@ int luasync_port_init(void)
 
 void luasync_port_exit(void)
 {
+	/* References dropped from atomic context; none can come any more. */
+	flush_work(&luasync_port_putter);
 	synchronize_rcu_tasks();
 }

@@ -95,12 +95,25 @@ pub(crate) unsafe extern "C" fn drop<T: Private>(private: *mut c_void) {
 }
 
 /// Defines `luasync_<class>_ops`, the class description the port reads: its library
-/// table, its methods, and the size, `close` and `drop` of its private type.
+/// table, its methods, and the size, `close` and `drop` of its private type; or, for a
+/// library that is one function and has no objects, that function.
 macro_rules! class_ops {
+    ($name:ident, fn $call:path) => {
+        #[export_name = concat!("luasync_", stringify!($name), "_ops")]
+        static OPS: $crate::port::Ops = $crate::port::Ops($crate::port::bindings::luasync_ops {
+            lib: core::ptr::null(),
+            call: Some($call),
+            methods: core::ptr::null(),
+            size: 0,
+            close: None,
+            drop: None,
+        });
+    };
     ($name:ident, $private:ty, $lib:expr, $methods:expr) => {
         #[export_name = concat!("luasync_", stringify!($name), "_ops")]
         static OPS: $crate::port::Ops = $crate::port::Ops($crate::port::bindings::luasync_ops {
             lib: $lib.as_ptr(),
+            call: None,
             methods: $methods.as_ptr(),
             size: core::mem::size_of::<$private>(),
             close: Some($crate::port::close::<$private>),
@@ -293,6 +306,55 @@ pub(crate) fn context(state: &State) -> &'static [u8] {
 pub(crate) fn stack_left() -> usize {
     // SAFETY: reads the stack pointer and the current task; no preconditions.
     unsafe { bindings::luasync_port_stackleft() }
+}
+
+/// A reference on a Lunatik object of any class, carried in a message from one runtime to
+/// another (see [`ObjRef::get`]); dropping it drops the reference, later when the context
+/// may not sleep.
+pub(crate) struct ObjRef(NonNull<c_void>);
+
+// SAFETY: Lunatik objects are counted and shared between runtimes on any thread by design
+// (`lunatik._ENV` carries them); the port drops the reference in a context where that is
+// allowed.
+unsafe impl Send for ObjRef {}
+
+impl ObjRef {
+    /// A reference on the Lunatik object at `idx`, or why there is none ("not a Lunatik
+    /// object", "a SINGLE object cannot be shared", "not enough memory"). Never raises.
+    pub(crate) fn get(state: &State, idx: c_int) -> Result<Self, &'static [u8]> {
+        let mut why: *const c_char = core::ptr::null();
+        // SAFETY: `state` is the state of the running call; `why` is a valid place.
+        let handle = unsafe { bindings::luasync_port_objget(state.as_ptr(), idx, &mut why) };
+        match NonNull::new(handle) {
+            Some(handle) => Ok(Self(handle)),
+            // SAFETY: the port sets `why` to one of its static messages when it fails.
+            None => Err(unsafe { name_bytes(why) }),
+        }
+    }
+
+    /// Pushes the object into the state of `l`, with a reference of its own. May raise:
+    /// only from a protected call.
+    ///
+    /// # Safety
+    ///
+    /// `l` must be the state of a running C function called in protected mode.
+    pub(crate) unsafe fn push(&self, l: *mut crate::lua::ffi::lua_State) {
+        // SAFETY: as the caller guarantees; the reference keeps the object alive.
+        unsafe { bindings::luasync_port_objpush(l, self.0.as_ptr()) }
+    }
+}
+
+impl Drop for ObjRef {
+    fn drop(&mut self) {
+        // SAFETY: the reference came from `luasync_port_objget` and is dropped once.
+        unsafe { bindings::luasync_port_objput(self.0.as_ptr()) }
+    }
+}
+
+/// Whether the values at `a` and `b` are the same Lunatik object. Never raises.
+pub(crate) fn same_object(state: &State, a: c_int, b: c_int) -> bool {
+    // SAFETY: `state` is the state of the running call.
+    unsafe { bindings::luasync_port_sameobject(state.as_ptr(), a, b) }
 }
 
 /// Lunatik's generic close of the object at index 1, as a Lua function for the methods

@@ -83,6 +83,11 @@ impl Completion {
         self.queue.is_closed()
     }
 
+    /// Its queue, for `wait_any`.
+    pub(crate) fn queue(&self) -> &dyn super::waitqueue::Queue {
+        &self.queue
+    }
+
     /// Makes the completion not done again. Never sleeps.
     pub fn reinit(&self) {
         self.queue.with(|done| *done = 0);

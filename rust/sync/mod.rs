@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Completion, mutex and semaphore for kernel threads, with interruptible timed waits.
+//! Completion, mutex, semaphore and channel for kernel threads, with interruptible timed
+//! waits, and a wait on several of them at once.
 //!
 //! Nothing here knows of Lua. Every blocking call takes a [`Timeout`] and returns
 //! `Err(WaitError::Interrupted)` when a signal is pending or when the caller is a kernel
@@ -18,17 +19,22 @@
 //! `wait_helpers.c` (the static inline kernel helpers Rust cannot call): each module its own
 //! object, e.g. a one-line C file of the module that includes `rust/sync/wait_helpers.c`.
 
+pub mod alloc;
 mod api;
+mod channel;
 mod completion;
 mod mutex;
 mod semaphore;
 mod timeout;
+mod waitany;
 pub(crate) mod waitqueue;
 
 pub use api::{LockError, Owner, Timeout, UnlockError, UpError, WaitError};
+pub use channel::{Channel, Letter, SendError};
 pub use completion::Completion;
 pub use mutex::Mutex;
 pub use semaphore::Semaphore;
+pub use waitany::{wait_any, Source, WaitAnyError};
 
 /// Runs a pin-initialiser in place.
 ///

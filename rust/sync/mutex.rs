@@ -129,6 +129,11 @@ impl Mutex {
         self.queue.is_closed()
     }
 
+    /// Its queue, for `wait_any`.
+    pub(crate) fn queue(&self) -> &dyn super::waitqueue::Queue {
+        &self.queue
+    }
+
     /// Whether anyone holds the mutex.
     pub fn is_locked(&self) -> bool {
         self.owner.load(Ordering::SeqCst) != 0

@@ -90,6 +90,11 @@ impl Semaphore {
         self.queue.is_closed()
     }
 
+    /// Its queue, for `wait_any`.
+    pub(crate) fn queue(&self) -> &dyn super::waitqueue::Queue {
+        &self.queue
+    }
+
     /// The current count.
     pub fn count(&self) -> u32 {
         self.count.load(Ordering::SeqCst)

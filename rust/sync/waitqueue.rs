@@ -157,6 +157,73 @@ impl<T> WaitQueue<T> {
     }
 }
 
+/// A queue as [`wait_any`](super::wait_any) sees it, whatever state it guards.
+pub(crate) trait Queue {
+    /// Queues the current task with `entry`, exclusive, and counts it in, under the lock.
+    ///
+    /// # Safety
+    ///
+    /// `entry` must stay where it is, and be given to [`Queue::dequeue`] before it goes.
+    unsafe fn enqueue(&self, entry: &Opaque<bindings::wait_queue_entry>);
+
+    /// Takes `entry` off the queue and counts it out, under the lock.
+    ///
+    /// # Safety
+    ///
+    /// `entry` must have been queued here by [`Queue::enqueue`] and not taken off since.
+    unsafe fn dequeue(&self, entry: &Opaque<bindings::wait_queue_entry>);
+
+    /// Whether the queue was closed.
+    fn closed(&self) -> bool;
+
+    /// Wakes one waiter, if any is queued.
+    fn wake_one(&self);
+}
+
+impl<T> Queue for WaitQueue<T> {
+    unsafe fn enqueue(&self, entry: &Opaque<bindings::wait_queue_entry>) {
+        let _guard = self.lock();
+        // SAFETY: the lock is held; the caller keeps `entry` in place until `dequeue`.
+        unsafe { luasync_wq_enqueue(self.head.get(), entry.get()) };
+        self.queued.fetch_add(1, Ordering::SeqCst);
+    }
+
+    unsafe fn dequeue(&self, entry: &Opaque<bindings::wait_queue_entry>) {
+        let _guard = self.lock();
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        // SAFETY: the lock is held; the caller queued `entry` here.
+        unsafe { luasync_wq_dequeue(self.head.get(), entry.get()) };
+    }
+
+    fn closed(&self) -> bool {
+        self.is_closed()
+    }
+
+    fn wake_one(&self) {
+        self.wake_waiters(Some(1));
+    }
+}
+
+/// The current task's state, for [`wait_any`](super::wait_any), which sets it before
+/// looking at its queues, so that a wake-up that comes after the look makes the sleep
+/// return.
+pub(crate) fn set_interruptible() {
+    // SAFETY: only changes the state of the current task.
+    unsafe { luasync_set_current_interruptible() };
+}
+
+/// Back to running, once a wait is over.
+pub(crate) fn set_running() {
+    // SAFETY: only changes the state of the current task.
+    unsafe { luasync_set_current_running() };
+}
+
+/// Whether the current task's wait must end with [`WaitError::Interrupted`].
+pub(crate) fn should_abort() -> bool {
+    // SAFETY: only reads the current task's flags.
+    unsafe { luasync_current_should_abort() }
+}
+
 /// The queue's spinlock, held; it is released when the guard is dropped.
 pub(crate) struct Guard<'a, T> {
     queue: &'a WaitQueue<T>,
@@ -260,7 +327,7 @@ impl<T> Guard<'_, T> {
 const TIMER_SLACK_NS: u64 = 50_000;
 
 /// Sleeps in the state the caller set, until woken, or until `deadline`.
-fn sleep(deadline: Deadline) {
+pub(crate) fn sleep(deadline: Deadline) {
     match deadline {
         Deadline::At(mut at) => {
             // SAFETY: no spinlock is held and the task state is set; `at` is a valid

@@ -130,4 +130,103 @@ function roles.maker(env)
 	env.share("madecompletion", c)
 end
 
+-- Channels and waitany ------------------------------------------------------
+
+-- Receives from channel "ch" once, without a timeout, and reports how it returned.
+function roles.receiveforever(env)
+	report(env, env.fetch("ch"):receive())
+end
+
+-- Sends "value" into channel "ch" once, without a timeout, and reports how it returned.
+function roles.sendforever(env)
+	report(env, env.fetch("ch"):send(env.fetch("value")))
+end
+
+-- waitany on completion "c" and channel "ch", without a timeout; reports what it got.
+function roles.anyforever(env)
+	local waitany = require("waitany")
+	local i, a, b = waitany({env.fetch("c"), env.fetch("ch")})
+	env.share("blocked", tostring(i) .. "," .. tostring(a) .. "," .. tostring(b))
+end
+
+-- A worker of a pool, its number taken from channel "ids": takes jobs from channel "jobs"
+-- or stops on completion "quit", whichever comes first, with waitany; answers each job x
+-- with x * x on "results".
+function roles.anyworker(env)
+	local waitany = require("waitany")
+	local jobs, quit, results = env.fetch("jobs"), env.fetch("quit"), env.fetch("results")
+	local me = env.fetch("ids"):receive()
+	local done = 0
+	while true do
+		local i, job = waitany({jobs, quit})
+		if i == 2 then
+			break
+		end
+		assert(i == 1, "waitany returned " .. tostring(i) .. ", " .. tostring(job))
+		assert(results:send(job * job) == true, "results:send failed")
+		done = done + 1
+	end
+	env.share("anyworker_done_" .. me, done)
+end
+
+-- A small generator of pseudo-random integers, the same in every Lua (no math.random
+-- in the kernel's).
+---@param seed integer
+---@return fun(n: integer): integer
+local function lcg(seed)
+	local x = seed
+	return function(n)
+		x = (x * 1103515245 + 12345) % 2147483648
+		return x % n
+	end
+end
+
+-- Stress sender number "me" (taken from channel "senders"): sends "n" distinct ids into "ch" with random short
+-- timeouts, retrying timeouts; reports how many it sent, their sum and sum of squares.
+function roles.stresssender(env)
+	local ch, n = env.fetch("ch"), env.fetch("n")
+	local me = env.fetch("senders"):receive() --[[@as integer]]
+	local random = lcg(me * 7919 + 1)
+	local sent, sum, squares = 0, 0, 0
+	local timeouts = {0, 1, 2, -1}
+	for k = 1, n do
+		local id = me * 1000000 + k
+		while true do
+			local ok, why = ch:send(id, timeouts[random(#timeouts) + 1])
+			if ok then
+				sent, sum, squares = sent + 1, sum + id, squares + id * id
+				break
+			end
+			assert(why == "timeout", "send returned " .. tostring(why))
+		end
+	end
+	env.share("sent_" .. me, sent)
+	env.share("sentsum_" .. me, sum)
+	env.share("sentsq_" .. me, squares)
+end
+
+-- Stress receiver number "me" (taken from channel "receivers"): receives with random
+-- timeouts until interrupted (stopped) or the channel is closed and empty; reports how
+-- many, their sum and sum of squares.
+function roles.stressreceiver(env)
+	local ch = env.fetch("ch")
+	local me = env.fetch("receivers"):receive() --[[@as integer]]
+	local random = lcg(me * 104729 + 3)
+	local got, sum, squares = 0, 0, 0
+	local timeouts = {0, 1, 3, 10}
+	while true do
+		local got_id, why = ch:receive(timeouts[random(#timeouts) + 1])
+		local id = got_id --[[@as integer?]]
+		if id then
+			got, sum, squares = got + 1, sum + id, squares + id * id
+		elseif why ~= "timeout" then
+			env.share("end_" .. me, why)
+			break
+		end
+	end
+	env.share("got_" .. me, got)
+	env.share("gotsum_" .. me, sum)
+	env.share("gotsq_" .. me, squares)
+end
+
 return roles

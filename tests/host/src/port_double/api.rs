@@ -116,7 +116,8 @@ unsafe extern "C" fn release(private: *mut c_void) {
     }
 }
 
-/// `luaopen_<class>`: the library table and the class metatable.
+/// `luaopen_<class>`: the library table and the class metatable, or the library's one
+/// function.
 ///
 /// # Safety
 ///
@@ -124,6 +125,10 @@ unsafe extern "C" fn release(private: *mut c_void) {
 pub(super) unsafe fn open(l: *mut lua_State, class: Class) -> c_int {
     // SAFETY: as the caller guarantees; the tables are static.
     unsafe {
+        if let Some(call) = entry(class).ops.call {
+            lua_pushcclosure(l, Some(call), 0);
+            return 1;
+        }
         lua_createtable(l, 0, 1);
         luaL_setfuncs(l, entry(class).ops.lib, 0);
         object::new_class(l, lunatik_class(class));
@@ -251,6 +256,59 @@ unsafe extern "C" fn luasync_port_context(l: *mut lua_State) -> *const c_char {
 const _: b::luasync_port_context_t = Some(luasync_port_context);
 
 #[no_mangle]
+unsafe extern "C" fn luasync_port_objget(
+    l: *mut lua_State,
+    idx: c_int,
+    why: *mut *const c_char,
+) -> *mut c_void {
+    // SAFETY: called by the binding with the state of a running call and a valid `why`.
+    unsafe {
+        match object::object_at(l, idx) {
+            Some(obj) => {
+                object::get(obj);
+                obj.cast()
+            }
+            None => {
+                why.write(c"not a Lunatik object".as_ptr());
+                std::ptr::null_mut()
+            }
+        }
+    }
+}
+const _: b::luasync_port_objget_t = Some(luasync_port_objget);
+
+#[no_mangle]
+unsafe extern "C" fn luasync_port_objpush(l: *mut lua_State, reference: *mut c_void) {
+    let obj = reference.cast::<object::Object>();
+    // SAFETY: `reference` came from `luasync_port_objget` and keeps the object alive; the
+    // new value gets a reference of its own once it exists (the clone may raise first).
+    unsafe {
+        object::clone_object(l, obj);
+        object::get(obj);
+    }
+}
+const _: b::luasync_port_objpush_t = Some(luasync_port_objpush);
+
+#[no_mangle]
+unsafe extern "C" fn luasync_port_objput(reference: *mut c_void) {
+    // SAFETY: `reference` came from `luasync_port_objget` and is dropped once.
+    unsafe { object::put(reference.cast()) }
+}
+const _: b::luasync_port_objput_t = Some(luasync_port_objput);
+
+#[no_mangle]
+unsafe extern "C" fn luasync_port_sameobject(l: *mut lua_State, a: c_int, b: c_int) -> bool {
+    // SAFETY: called by the binding with the state of a running call.
+    unsafe {
+        match (object::object_at(l, a), object::object_at(l, b)) {
+            (Some(x), Some(y)) => std::ptr::eq(x, y),
+            _ => false,
+        }
+    }
+}
+const _: b::luasync_port_sameobject_t = Some(luasync_port_sameobject);
+
+#[no_mangle]
 unsafe extern "C" fn luasync_port_close(l: *mut lua_State) -> c_int {
     // SAFETY: called by Lua.
     unsafe { object::close_object(l) }
@@ -277,6 +335,7 @@ const _: b::luasync_port_exit_t = Some(luasync_port_exit);
 
 
 /// The Rust value an object of the binding holds, for tests; null once closed.
+#[cfg(test)]
 ///
 /// # Safety
 ///

@@ -24,6 +24,8 @@ mod api;
 pub mod object;
 pub mod runtime;
 
-pub use api::{module_refs, value_of};
+pub use api::module_refs;
+#[cfg(test)]
+pub use api::value_of;
 pub use object::live_objects;
 pub use runtime::{close_state, new_state, Context};

@@ -6,7 +6,10 @@
 //! Here the same is driven by a per-thread stop flag ([`interrupt`]), which the harness
 //! sets to stop a worker thread (its `stop()`), or which a script sets on itself.
 
+pub mod alloc;
+mod channel;
 pub mod interrupt;
+mod waitany;
 
 #[path = "../../../../rust/sync/api.rs"]
 mod api;
@@ -19,6 +22,8 @@ mod waitcell;
 // The types the classes see are the kernel module's own: rust/sync/api.rs uses nothing
 // of the kernel.
 pub use api::{LockError, Owner, Timeout, UnlockError, UpError, WaitError};
+pub use channel::{Channel, Letter, SendError};
 pub use completion::Completion;
+pub use waitany::{wait_any, Source, WaitAnyError};
 pub use mutex::Mutex;
 pub use semaphore::Semaphore;

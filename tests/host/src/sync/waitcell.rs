@@ -47,20 +47,28 @@ impl<T: Send + 'static> WaitCell<T> {
         f(&mut lock(&self.inner.state))
     }
 
-    /// Runs `f` on the state under the lock, then wakes every waiter to re-check.
+    /// Runs `f` on the state under the lock, then wakes every waiter to re-check, those
+    /// of `wait_any` included.
     pub(crate) fn update<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        let mut state = lock(&self.inner.state);
-        let r = f(&mut state);
-        self.inner.cond.notify_all();
+        let r = {
+            let mut state = lock(&self.inner.state);
+            let r = f(&mut state);
+            self.inner.cond.notify_all();
+            r
+        };
+        super::waitany::changed();
         r
     }
 
     /// Closes the cell: every waiter, now and later, gives up with `Closed` unless what it
     /// waits for is there.
     pub(crate) fn close(&self) {
-        let _state = lock(&self.inner.state);
-        self.inner.closed.store(true, Ordering::Relaxed);
-        self.inner.cond.notify_all();
+        {
+            let _state = lock(&self.inner.state);
+            self.inner.closed.store(true, Ordering::Relaxed);
+            self.inner.cond.notify_all();
+        }
+        super::waitany::changed();
     }
 
     /// Whether the cell was closed.
