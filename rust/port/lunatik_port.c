@@ -163,6 +163,13 @@ void *luasync_port_get(lua_State *L, int idx, enum luasync_class cls, enum luasy
 		*found = LUASYNC_RELEASED;
 		return NULL;
 	}
+	/*
+	 * The user value names the class, but a script can change it
+	 * (debug.setuservalue): the object's own class, set when it was made,
+	 * is what counts, as in lunatik_isobject().
+	 */
+	if (object->class != class)
+		return NULL;
 	/* The userdata on the stack holds the object; a close may free its block. */
 	rcu_read_lock();
 	block = READ_ONCE(object->private);
@@ -237,6 +244,15 @@ size_t luasync_port_stackleft(void)
 	return sp - bottom;
 }
 
+/*
+ * A pin's payload. As large as a pointer: Lunatik's generic close (reachable
+ * from scripts as any luasync object's close) reads a pointer from whatever
+ * userdata it is given before it checks its class.
+ */
+struct luasync_port_pin {
+	unsigned long armed;
+};
+
 /* Registry keys: the owner number of a runtime, and its pins on this module. */
 static char luasync_port_owner_key;
 static char luasync_port_pin_keys[LUASYNC_NCLASSES];
@@ -267,13 +283,14 @@ static bool luasync_port_closing(lua_State *L)
  */
 static int luasync_port_unpin(lua_State *L)
 {
-	bool *armed = lua_touserdata(L, 1);
+	struct luasync_port_pin *pin = lua_touserdata(L, 1);
 	unsigned int cls = (unsigned int)lua_tointegerx(L, lua_upvalueindex(1), NULL);
 
-	if (armed == NULL || lua_rawlen(L, 1) != sizeof(*armed) || cls >= LUASYNC_NCLASSES || !*armed)
+	if (pin == NULL || lua_type(L, 1) != LUA_TUSERDATA || lua_rawlen(L, 1) != sizeof(*pin) ||
+	    cls >= LUASYNC_NCLASSES || !pin->armed)
 		return 0;
 	if (luasync_port_closing(L)) {
-		*armed = false;
+		pin->armed = false;
 		module_put(THIS_MODULE);
 		return 0;
 	}
@@ -295,15 +312,15 @@ static int luasync_port_unpin(lua_State *L)
  */
 static bool luasync_port_pin(lua_State *L, enum luasync_class cls)
 {
-	bool *armed;
+	struct luasync_port_pin *pin;
 
 	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &luasync_port_pin_keys[cls]) != LUA_TNIL) {
 		lua_settop(L, -2);
 		return true;
 	}
 	lua_settop(L, -2);
-	armed = lua_newuserdatauv(L, sizeof(*armed), 0);
-	*armed = false;
+	pin = lua_newuserdatauv(L, sizeof(*pin), 0);
+	pin->armed = false;
 	lua_createtable(L, 0, 2);
 	lua_pushinteger(L, cls);
 	lua_pushcclosure(L, luasync_port_unpin, 1);
@@ -317,7 +334,7 @@ static bool luasync_port_pin(lua_State *L, enum luasync_class cls)
 		lua_settop(L, -3);
 		return false;
 	}
-	*armed = true;
+	pin->armed = true;
 	lua_setmetatable(L, -2);
 	lua_settop(L, -2);
 	return true;
