@@ -28,7 +28,7 @@ LUNATIK_DIR ?=
 
 # Run through bash, so that nothing depends on the files' mode bits.
 SCRIPTS := bash $(CURDIR)/scripts
-CHECK_SUITES := module selftest lunatik
+CHECK_SUITES := module selftest lunatik faults
 
 export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT
 
