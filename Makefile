@@ -43,7 +43,7 @@ SCRIPTS := bash $(CURDIR)/scripts
 # has loaded it. examples last: its scripts make runtimes from a script, on
 # which lockdep reports a known Lunatik defect and turns itself off
 # (check-debug).
-CHECK_SUITES := install module selftest lunatik unload examples
+CHECK_SUITES := install module selftest lunatik faults unload examples
 
 export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS TORTURE_THREADS TORTURE_S
 
