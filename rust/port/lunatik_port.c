@@ -506,6 +506,10 @@ int luasync_port_close(lua_State *L)
 
 int luasync_port_init(void)
 {
+#define LUASYNC_PORT_NAME(name) ", " #name
+	/* The list starts with ", ": skip it. */
+	pr_info("loaded (%s)\n", LUASYNC_CLASSES(LUASYNC_PORT_NAME) + 2);
+#undef LUASYNC_PORT_NAME
 	return 0;
 }
 

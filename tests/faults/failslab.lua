@@ -9,6 +9,8 @@
 -- module reference behind (kmemleak checks the rest at the end of the run).
 -- The libraries are opened again the same way. The control cases, without
 -- injected failures, run on every kernel.
+-- Wrong types, missing methods and odd calls on purpose:
+---@diagnostic disable: assign-type-mismatch, inject-field, param-type-mismatch, undefined-field
 local env = ...
 local tap = require("luasync_tap")
 local t = tap.new()

@@ -9,6 +9,9 @@
 -- values and yields across scope, deep recursion and nesting under a lock,
 -- many live objects, and objects closed while another kernel thread waits on
 -- them. The runner checks the kernel log after the run.
+-- Wrong types, missing methods and odd calls on purpose:
+---@diagnostic disable: assign-type-mismatch, await-in-sync, call-non-callable, inject-field, need-check-nil
+---@diagnostic disable: param-type-mismatch, undefined-field, unnecessary-assert, unresolved-require
 local env = ...
 local tap = require("luasync_tap")
 local t = tap.new()
