@@ -34,6 +34,15 @@ unsafe impl Private for Channel {
     fn on_close(&self) {
         self.close();
     }
+
+    fn describe(&self, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        write!(out, "{}/{}", self.count(), self.capacity())?;
+        super::wait::describe_closed(self.is_closed(), out)
+    }
+
+    fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        Channel::wait_heads(self)
+    }
 }
 
 const CLASS: Class = Class::LUASYNC_CLASS_channel;
@@ -93,7 +102,7 @@ fn send(state: &mut State) -> Result<Reply, LuaError> {
     let timeout = args::timeout(state, 3)?;
     wait::may_sleep(state, CLASS, "send", timeout)?;
     let letter = letter(state, "send")?;
-    Ok(wait::reply(channel.send(letter, timeout).map_err(|(why, _)| why)))
+    Ok(wait::reply(CLASS, channel.send(letter, timeout).map_err(|(why, _)| why)))
 }
 
 /// `ch:trysend(value)`: whether it was sent (false: full or closed). Never sleeps.
@@ -116,9 +125,10 @@ fn receive(state: &mut State) -> Result<Reply, LuaError> {
     wait::may_sleep(state, CLASS, "receive", timeout)?;
     let got = channel.receive(timeout);
     drop(channel);
+    wait::count(CLASS, got.as_ref().map(|_| ()).map_err(|e| *e));
     match got {
         Ok(message) => received(state, message),
-        Err(error) => Ok(wait::reply(Err(error))),
+        Err(error) => Ok(wait::reply_uncounted(Err(error))),
     }
 }
 

@@ -34,6 +34,21 @@ unsafe impl Private for Mutex {
     fn on_close(&self) {
         Mutex::close(self);
     }
+
+    fn describe(&self, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        match self.holder() {
+            Some((owner, depth)) => write!(out, "locked by runtime {} depth {depth}", owner.token())?,
+            None => out.write_str("unlocked")?,
+        }
+        if self.is_recursive() {
+            out.write_str(" recursive")?;
+        }
+        super::wait::describe_closed(self.is_closed(), out)
+    }
+
+    fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        Mutex::wait_heads(self)
+    }
 }
 
 const CLASS: Class = Class::LUASYNC_CLASS_mutex;
@@ -88,8 +103,8 @@ fn lock(state: &mut State) -> Result<Reply, LuaError> {
     let owner = owner(state, "lock")?;
     wait::may_sleep(state, CLASS, "lock", timeout)?;
     match mutex.lock(owner, timeout) {
-        Ok(()) => Ok(Reply::Bool(true)),
-        Err(LockError::Wait(error)) => Ok(wait::reply(Err(error))),
+        Ok(()) => Ok(wait::reply(CLASS, Ok(()))),
+        Err(LockError::Wait(error)) => Ok(wait::reply(CLASS, Err(error))),
         Err(LockError::Deadlock) => Err(deadlock("lock")),
     }
 }

@@ -56,6 +56,10 @@ enum luasync_class {
  *	Never sleeps.
  * @drop: drops the private data in place, once the last thread using it
  *	is gone. Never sleeps.
+ * @describe: writes the object's state as one line (no newline) into @buf
+ *	of @size bytes, NUL-terminated; for the debugfs view. Never sleeps.
+ * @heads: the kernel wait queue heads of the object (NULL: none), for the
+ *	debugfs view of its waiters.
  */
 struct luasync_ops {
 	const struct luaL_Reg *lib;
@@ -64,6 +68,17 @@ struct luasync_ops {
 	size_t size;
 	void (*close)(void *private);
 	void (*drop)(void *private);
+	void (*describe)(void *private, char *buf, size_t size);
+	void (*heads)(void *private, void **heads);
+};
+
+/* How a blocking call ended, for the statistics of the debugfs view. */
+enum luasync_outcome {
+	LUASYNC_DONE,
+	LUASYNC_TIMEOUT,
+	LUASYNC_INTERRUPT,
+	LUASYNC_CLOSED_WAIT,
+	LUASYNC_NOUTCOMES
 };
 
 #define LUASYNC_CLASS_OPS(name) extern const struct luasync_ops luasync_##name##_ops;
@@ -129,6 +144,10 @@ luasync_port_owner_t luasync_port_owner;
 /* "process", "softirq", "hardirq" or "unknown". Never raises. */
 typedef const char *luasync_port_context_t(struct lua_State *L);
 luasync_port_context_t luasync_port_context;
+
+/* Counts a blocking call of @cls that ended with @outcome. Never sleeps. */
+typedef void luasync_port_waited_t(enum luasync_class cls, enum luasync_outcome outcome);
+luasync_port_waited_t luasync_port_waited;
 
 /* The name of @cls, as scripts see it. */
 typedef const char *luasync_port_classname_t(enum luasync_class cls);

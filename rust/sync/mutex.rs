@@ -124,6 +124,11 @@ impl Mutex {
         self.queue.close();
     }
 
+    /// Its kernel wait queue heads (null: none), for the port's debugfs view.
+    pub fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        [self.queue.head(), core::ptr::null_mut()]
+    }
+
     /// Whether it was closed.
     pub fn is_closed(&self) -> bool {
         self.queue.is_closed()
@@ -132,6 +137,12 @@ impl Mutex {
     /// Its queue, for `wait_any`.
     pub(crate) fn queue(&self) -> &dyn super::waitqueue::Queue {
         &self.queue
+    }
+
+    /// Who holds the mutex and how deep, if anyone does (a snapshot, for display).
+    pub fn holder(&self) -> Option<(Owner, u32)> {
+        let token = core::num::NonZeroUsize::new(self.owner.load(Ordering::SeqCst))?;
+        Some((Owner::new(token), self.depth.load(Ordering::Relaxed)))
     }
 
     /// Whether anyone holds the mutex.

@@ -195,9 +195,12 @@ do
 	for i = 1, senders do
 		local ok, err = hs[i]:join()
 		t:ok(ok, "stress: sender " .. i .. " ends", err)
-		sent = sent + env.fetch("sent_" .. i)
-		sum = sum + env.fetch("sentsum_" .. i)
-		squares = squares + env.fetch("sentsq_" .. i)
+	end
+	-- Each sender reports under the number it took from "senders", not its spawn order.
+	for i = 1, senders do
+		sent = sent + (env.fetch("sent_" .. i) or 0)
+		sum = sum + (env.fetch("sentsum_" .. i) or 0)
+		squares = squares + (env.fetch("sentsq_" .. i) or 0)
 	end
 	-- Receivers still in receive() are stopped; what is left is drained here.
 	for i = 1, receivers do

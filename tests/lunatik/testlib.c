@@ -48,8 +48,8 @@
 
 /*
  * kernel_read() refuses files that only have .read (most of /proc/<pid>/,
- * whose seq_file .read is seq_read): read those through seq_read_iter()
- * into a kernel buffer, as seq_read() itself would.
+ * whose seq_file .read is seq_read, and debugfs files): read those through
+ * seq_read_iter() into a kernel buffer, as seq_read() itself would.
  */
 static ssize_t testlib_kernel_read(struct file *file, char *buf, size_t count, loff_t *pos)
 {
@@ -58,7 +58,13 @@ static ssize_t testlib_kernel_read(struct file *file, char *buf, size_t count, l
 	struct kiocb kiocb;
 	ssize_t ret;
 
-	if (file->f_op->read_iter != NULL || file->f_op->read != seq_read)
+	/*
+	 * debugfs wraps a file's operations in its proxy, whose .read is not
+	 * seq_read either; the seq_file that the file's own open made is in
+	 * private_data all the same. The files the tests read are seq_files
+	 * (/proc/<pid>/, luasync's debugfs view) or have .read_iter (sysfs).
+	 */
+	if (file->f_op->read_iter != NULL || file->f_op->read == NULL)
 		return kernel_read(file, buf, count, pos);
 	init_sync_kiocb(&kiocb, file);
 	kiocb.ki_pos = *pos;

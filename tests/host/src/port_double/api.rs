@@ -226,6 +226,10 @@ unsafe extern "C" fn luasync_port_typename(l: *mut lua_State, idx: c_int) -> *co
 const _: b::luasync_port_typename_t = Some(luasync_port_typename);
 
 #[no_mangle]
+unsafe extern "C" fn luasync_port_waited(_class: Class, _outcome: b::luasync_outcome) {}
+const _: b::luasync_port_waited_t = Some(luasync_port_waited);
+
+#[no_mangle]
 unsafe extern "C" fn luasync_port_classname(class: Class) -> *const c_char {
     entry(class).name.as_ptr()
 }

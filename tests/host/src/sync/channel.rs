@@ -120,6 +120,11 @@ impl<M: Send + 'static> Channel<M> {
         self.state.close();
     }
 
+    /// No kernel wait queue here.
+    pub fn wait_heads(&self) -> [*mut std::ffi::c_void; 2] {
+        [std::ptr::null_mut(); 2]
+    }
+
     /// Whether it was closed.
     pub fn is_closed(&self) -> bool {
         self.state.with(|st| st.closed)

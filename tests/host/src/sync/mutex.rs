@@ -89,9 +89,19 @@ impl Mutex {
         self.state.close();
     }
 
+    /// No kernel wait queue here.
+    pub fn wait_heads(&self) -> [*mut std::ffi::c_void; 2] {
+        [std::ptr::null_mut(); 2]
+    }
+
     /// Whether it was closed.
     pub fn is_closed(&self) -> bool {
         self.state.is_closed()
+    }
+
+    /// Who holds the mutex and how deep, if anyone does.
+    pub fn holder(&self) -> Option<(Owner, u32)> {
+        self.state.with(|st| st.owner.map(|o| (o, st.depth)))
     }
 
     /// Whether anyone holds the mutex.
