@@ -102,7 +102,10 @@ fn send(state: &mut State) -> Result<Reply, LuaError> {
     let timeout = args::timeout(state, 3)?;
     wait::may_sleep(state, CLASS, "send", timeout)?;
     let letter = letter(state, "send")?;
-    Ok(wait::reply(CLASS, channel.send(letter, timeout).map_err(|(why, _)| why)))
+    Ok(wait::reply(
+        CLASS,
+        channel.send(letter, timeout).map_err(|(why, _)| why),
+    ))
 }
 
 /// `ch:trysend(value)`: whether it was sent (false: full or closed). Never sleeps.
@@ -149,7 +152,9 @@ fn close(state: &mut State) -> Result<Reply, LuaError> {
 
 /// `ch:count()`: the values waiting.
 fn count(state: &mut State) -> Result<Reply, LuaError> {
-    Ok(Reply::Integer(i64::from(args::this::<Channel>(state)?.count())))
+    Ok(Reply::Integer(i64::from(
+        args::this::<Channel>(state)?.count(),
+    )))
 }
 
 /// `ch:capacity()`: the most values it holds.
@@ -162,7 +167,9 @@ fn capacity(state: &mut State) -> Result<Reply, LuaError> {
 /// `tostring(ch)`: "channel (2/8)", "channel (closed, 1/8)", "channel (released)".
 fn to_string(state: &mut State) -> Result<Reply, LuaError> {
     if let Some(gone) = args::gone::<Channel>(state) {
-        return Ok(Reply::Text(Message::format(format_args!("channel ({gone})"))));
+        return Ok(Reply::Text(Message::format(format_args!(
+            "channel ({gone})"
+        ))));
     }
     let channel = args::this::<Channel>(state)?;
     let (count, capacity) = (channel.count(), channel.capacity());

@@ -76,7 +76,10 @@ fn wait(state: &mut State) -> Result<Reply, LuaError> {
     let completion = args::this::<Completion>(state)?;
     let timeout = args::timeout(state, 2)?;
     wait::may_sleep(state, Class::LUASYNC_CLASS_completion, "wait", timeout)?;
-    Ok(wait::reply(Class::LUASYNC_CLASS_completion, completion.wait(timeout)))
+    Ok(wait::reply(
+        Class::LUASYNC_CLASS_completion,
+        completion.wait(timeout),
+    ))
 }
 
 /// `c:trywait()`: consumes one completion if there is one. Never sleeps.

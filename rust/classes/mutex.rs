@@ -37,7 +37,9 @@ unsafe impl Private for Mutex {
 
     fn describe(&self, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
         match self.holder() {
-            Some((owner, depth)) => write!(out, "locked by runtime {} depth {depth}", owner.token())?,
+            Some((owner, depth)) => {
+                write!(out, "locked by runtime {} depth {depth}", owner.token())?
+            }
             None => out.write_str("unlocked")?,
         }
         if self.is_recursive() {
@@ -166,7 +168,9 @@ fn scope_enter(state: &mut State) -> Result<Scope, LuaError> {
     }
     wait::may_sleep(state, CLASS, "scope", Timeout::Infinite)?;
     if port::stack_left() < SCOPE_STACK_MARGIN {
-        return Err(LuaError::msg(format_args!("mutex: scope: nested too deeply")));
+        return Err(LuaError::msg(format_args!(
+            "mutex: scope: nested too deeply"
+        )));
     }
     if let Err(error) = mutex.lock(owner, Timeout::Infinite) {
         return Err(lock_failed(error));
@@ -179,7 +183,10 @@ fn scope_enter(state: &mut State) -> Result<Scope, LuaError> {
 
 /// The last part of `scope`: unlocks (unless `f` closed the mutex), then gives `f`'s
 /// results or raises its error value unchanged.
-fn scope_leave(state: &mut State, (scope, called): (Scope, Result<(), ()>)) -> Result<Reply, LuaError> {
+fn scope_leave(
+    state: &mut State,
+    (scope, called): (Scope, Result<(), ()>),
+) -> Result<Reply, LuaError> {
     // SAFETY: the reference `scope_enter` handed over, given back here once.
     let mutex = unsafe { scope.mutex.into_ref() };
     let closed = mutex.is_closed();
@@ -224,7 +231,10 @@ unsafe extern "C" fn lua_scope(l: *mut lua_State) -> c_int {
 fn not_function(state: &State) -> LuaError {
     LuaError::arg(
         2,
-        format_args!("function expected, got {}", Bytes(port::type_name(state, 2))),
+        format_args!(
+            "function expected, got {}",
+            Bytes(port::type_name(state, 2))
+        ),
     )
 }
 

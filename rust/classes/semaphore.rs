@@ -70,7 +70,10 @@ fn down(state: &mut State) -> Result<Reply, LuaError> {
     let semaphore = args::this::<Semaphore>(state)?;
     let timeout = args::timeout(state, 2)?;
     wait::may_sleep(state, Class::LUASYNC_CLASS_semaphore, "down", timeout)?;
-    Ok(wait::reply(Class::LUASYNC_CLASS_semaphore, semaphore.down(timeout)))
+    Ok(wait::reply(
+        Class::LUASYNC_CLASS_semaphore,
+        semaphore.down(timeout),
+    ))
 }
 
 /// `s:trydown()`: takes one count if there is one. Never sleeps.

@@ -89,13 +89,17 @@ impl Copier<'_> {
                 let bytes = state.string(idx).unwrap_or(&[]);
                 self.charge(method, bytes.len())?;
                 let mut copy = Vec::new();
-                copy.try_extend(bytes, self.gfp).map_err(|_| no_memory(method))?;
+                copy.try_extend(bytes, self.gfp)
+                    .map_err(|_| no_memory(method))?;
                 Ok(Value::Str(copy))
             }
             Type::Userdata => {
                 self.charge(method, 0)?;
                 if self.not != 0 && port::same_object(state, idx, self.not) {
-                    return Err(refused(method, format_args!("a channel cannot carry itself")));
+                    return Err(refused(
+                        method,
+                        format_args!("a channel cannot carry itself"),
+                    ));
                 }
                 ObjRef::get(state, idx)
                     .map(Value::Obj)
@@ -113,8 +117,14 @@ impl Copier<'_> {
     fn table(&mut self, method: &str, idx: c_int) -> Result<Value, LuaError> {
         let state = self.state;
         let idx = state.abs_index(idx);
-        if self.open[..self.depth].iter().any(|&open| state.raw_equal(open, idx)) {
-            return Err(refused(method, format_args!("a table cannot contain itself")));
+        if self.open[..self.depth]
+            .iter()
+            .any(|&open| state.raw_equal(open, idx))
+        {
+            return Err(refused(
+                method,
+                format_args!("a table cannot contain itself"),
+            ));
         }
         let Some(slot) = self.open.get_mut(self.depth) else {
             return Err(refused(
@@ -218,6 +228,11 @@ unsafe fn rebuild(l: *mut lua_State, value: &Value) {
 }
 
 /// The protected function of [`push`]: rebuilds the value its light userdata points to.
+///
+/// # Safety
+///
+/// Only [`push`] may call this (through `lua_pcallk`), with a light userdata pointing to a
+/// `Value` that lives across the call.
 unsafe extern "C" fn rebuild_protected(l: *mut lua_State) -> c_int {
     // SAFETY: `push` passes a pointer to a `Value` it keeps alive across the call.
     unsafe {

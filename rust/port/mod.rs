@@ -41,8 +41,8 @@ pub(crate) mod bindings {
 }
 
 pub(crate) use bindings::luasync_class as Class;
-pub(crate) use bindings::luasync_outcome as Outcome;
 use bindings::luasync_found as Found;
+pub(crate) use bindings::luasync_outcome as Outcome;
 
 /// The alignment the private data of every object has at least (what `kmalloc` gives the
 /// port's blocks). A private type needing more is rejected at compile time.
@@ -108,7 +108,11 @@ pub(crate) unsafe extern "C" fn drop<T: Private>(private: *mut c_void) {
 ///
 /// `private` must point to an initialised `T` that lives across the call; `buf` must be
 /// valid for writes of `size` bytes.
-pub(crate) unsafe extern "C" fn describe<T: Private>(private: *mut c_void, buf: *mut c_char, size: usize) {
+pub(crate) unsafe extern "C" fn describe<T: Private>(
+    private: *mut c_void,
+    buf: *mut c_char,
+    size: usize,
+) {
     if buf.is_null() || size == 0 {
         return;
     }

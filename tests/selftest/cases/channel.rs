@@ -27,7 +27,11 @@ pub(crate) fn channel_order_and_capacity() -> Outcome {
     }
     match ch.try_send(letter(4)?) {
         Err((SendError::Full, back)) => check_eq!(back.into_message(), 4, "the refused letter"),
-        other => check!(false, "try_send into a full channel: {:?}", other.err().map(|e| e.0)),
+        other => check!(
+            false,
+            "try_send into a full channel: {:?}",
+            other.err().map(|e| e.0)
+        ),
     }
     check_eq!(
         ch.send(letter(4)?, Timeout::Millis(0)).map_err(|e| e.0),
@@ -35,7 +39,11 @@ pub(crate) fn channel_order_and_capacity() -> Outcome {
         "send(0) into a full channel"
     );
     check_eq!(ch.count(), 3, "count of a full channel");
-    let got = (ch.try_receive(), ch.receive(Timeout::Millis(0)), ch.try_receive());
+    let got = (
+        ch.try_receive(),
+        ch.receive(Timeout::Millis(0)),
+        ch.try_receive(),
+    );
     check_eq!(got, (Some(1), Ok(2), Some(3)), "the order out");
     check_eq!(ch.try_receive(), None, "try_receive of an empty channel");
     check_eq!(
@@ -59,9 +67,16 @@ pub(crate) fn channel_receiver_woken_by_send() -> Outcome {
         })?
     };
     let slept = receiver.sleeps_within(SLEEP_MS);
-    check!(ch.try_send(letter(42)?).is_ok(), "try_send to the sleeping receiver");
+    check!(
+        ch.try_send(letter(42)?).is_ok(),
+        "try_send to the sleeping receiver"
+    );
     check!(slept, "the receiver never slept");
-    check_eq!(receiver.join_within(JOIN_MS), Some(42), "what the receiver got");
+    check_eq!(
+        receiver.join_within(JOIN_MS),
+        Some(42),
+        "what the receiver got"
+    );
     Ok(())
 }
 
@@ -104,20 +119,38 @@ pub(crate) fn channel_close_wakes_and_keeps_messages() -> Outcome {
             Seen::from(ch.send(second, Timeout::Infinite).map_err(|e| e.0)).code()
         })?
     };
-    let slept = (receiver.sleeps_within(SLEEP_MS), sender.sleeps_within(SLEEP_MS));
+    let slept = (
+        receiver.sleeps_within(SLEEP_MS),
+        sender.sleeps_within(SLEEP_MS),
+    );
     empty.close();
     full.close();
     let seen = (
         Seen::of(receiver.join_within(JOIN_MS)),
         Seen::of(sender.join_within(JOIN_MS)),
     );
-    check_eq!(slept, (true, true), "(receiver, sender) asleep before the close");
-    check_eq!(seen, (Some(Seen::Closed), Some(Seen::Closed)), "(receiver, sender)");
+    check_eq!(
+        slept,
+        (true, true),
+        "(receiver, sender) asleep before the close"
+    );
+    check_eq!(
+        seen,
+        (Some(Seen::Closed), Some(Seen::Closed)),
+        "(receiver, sender)"
+    );
     check!(
-        matches!(full.try_send(letter(9)?), Err((SendError::Wait(WaitError::Closed), _))),
+        matches!(
+            full.try_send(letter(9)?),
+            Err((SendError::Wait(WaitError::Closed), _))
+        ),
         "try_send into a closed channel"
     );
-    check_eq!(full.receive(Timeout::Infinite), Ok(7), "a queued message after the close");
+    check_eq!(
+        full.receive(Timeout::Infinite),
+        Ok(7),
+        "a queued message after the close"
+    );
     check_eq!(
         full.receive(Timeout::Infinite),
         Err(WaitError::Closed),
@@ -151,18 +184,26 @@ const EACH: u32 = 25_000;
 /// Four senders and four receivers through a channel of 8: every message arrives once.
 pub(crate) fn channel_4_senders_4_receivers_100000() -> Outcome {
     let ch: Arc<Channel<u32>> = channel(8)?;
-    let sums = Arc::new((AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)), GFP_KERNEL)?;
+    let sums = Arc::new(
+        (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)),
+        GFP_KERNEL,
+    )?;
     let watch = Stopwatch::start();
     let mut threads = KVec::new();
     for r in 0..RECEIVERS {
         let (ch, sums) = (ch.clone(), sums.clone());
-        let name = if r % 2 == 0 { c_str!("lsst-recv") } else { c_str!("lsst-recv2") };
+        let name = if r % 2 == 0 {
+            c_str!("lsst-recv")
+        } else {
+            c_str!("lsst-recv2")
+        };
         let thread = KThread::spawn(None, name, move || loop {
             match ch.receive(Timeout::Infinite) {
                 Ok(n) => {
                     sums.0.fetch_add(1, Ordering::Relaxed);
                     sums.1.fetch_add(u64::from(n), Ordering::Relaxed);
-                    sums.2.fetch_add(u64::from(n) * u64::from(n), Ordering::Relaxed);
+                    sums.2
+                        .fetch_add(u64::from(n) * u64::from(n), Ordering::Relaxed);
                 }
                 Err(e) => return Seen::from(Err::<(), _>(e)).code(),
             }
@@ -212,8 +253,16 @@ pub(crate) fn channel_4_senders_4_receivers_100000() -> Outcome {
         Ms(watch.elapsed_ns())
     ));
     check_eq!(sent, [Some(Seen::Ok); SENDERS as usize], "the senders");
-    check_eq!(received, [Some(Seen::Closed); RECEIVERS], "the receivers, after the close");
+    check_eq!(
+        received,
+        [Some(Seen::Closed); RECEIVERS],
+        "the receivers, after the close"
+    );
     check_eq!(count, total, "messages received");
-    check_eq!((sum, squares), (want_sum, want_squares), "(sum, sum of squares) received");
+    check_eq!(
+        (sum, squares),
+        (want_sum, want_squares),
+        "(sum, sum of squares) received"
+    );
     Ok(())
 }

@@ -27,9 +27,16 @@ fn index(result: Result<usize, WaitAnyError>) -> i32 {
 pub(crate) fn wait_any_takes_the_first_ready_only() -> Outcome {
     let (c, s) = (completion()?, semaphore(1)?);
     c.complete();
-    let taken = wait_any::<u32>(&mut [Source::Semaphore(&s), Source::Completion(&c)], Timeout::Millis(0));
+    let taken = wait_any::<u32>(
+        &mut [Source::Semaphore(&s), Source::Completion(&c)],
+        Timeout::Millis(0),
+    );
     check_eq!(taken, Ok(0), "the first ready source");
-    check_eq!((s.count(), c.done()), (0, true), "(semaphore count, completion done)");
+    check_eq!(
+        (s.count(), c.done()),
+        (0, true),
+        "(semaphore count, completion done)"
+    );
     let m = super::mutex(false)?;
     let taken = wait_any::<u32>(&mut [Source::Mutex(&m, owner(1))], Timeout::Infinite);
     check_eq!(taken, Ok(0), "a free mutex");
@@ -60,7 +67,11 @@ pub(crate) fn wait_any_woken_by_any_source() -> Outcome {
         let got = waiter.join_within(JOIN_MS);
         check!(slept, "the waiter never slept");
         check_eq!(got, Some(i32::from(second)), "the source that woke it");
-        check_eq!((c.done(), s.count()), (false, 0), "(completion done, count) left");
+        check_eq!(
+            (c.done(), s.count()),
+            (false, 0),
+            "(completion done, count) left"
+        );
     }
     Ok(())
 }
@@ -102,12 +113,31 @@ pub(crate) fn wait_any_passes_a_wakeup_on() -> Outcome {
         })?
     };
     let woke = waker.join_within(JOIN_MS);
-    let (got_any, got_plain) = (any.join_within(JOIN_MS), Seen::of(plain.join_within(JOIN_MS)));
-    check_eq!((any_slept, plain_slept), (true, true), "(any-waiter, plain waiter) asleep");
+    let (got_any, got_plain) = (
+        any.join_within(JOIN_MS),
+        Seen::of(plain.join_within(JOIN_MS)),
+    );
+    check_eq!(
+        (any_slept, plain_slept),
+        (true, true),
+        "(any-waiter, plain waiter) asleep"
+    );
     check_eq!(woke, Some(0), "the waker");
-    check_eq!(got_any, Some(0), "the any-waiter took b, the first of its sources");
-    check_eq!(got_plain, Some(Seen::Ok), "the plain waiter of a got the wake-up passed on");
-    check_eq!((a.done(), b.done()), (false, false), "both completions were taken once");
+    check_eq!(
+        got_any,
+        Some(0),
+        "the any-waiter took b, the first of its sources"
+    );
+    check_eq!(
+        got_plain,
+        Some(Seen::Ok),
+        "the plain waiter of a got the wake-up passed on"
+    );
+    check_eq!(
+        (a.done(), b.done()),
+        (false, false),
+        "both completions were taken once"
+    );
     Ok(())
 }
 
@@ -157,7 +187,11 @@ pub(crate) fn wait_any_stop_interrupts() -> Outcome {
     let slept = waiter.sleeps_within(SLEEP_MS);
     let got = waiter.stop();
     check!(slept, "the waiter never slept");
-    check_eq!(got, index(Err(WaitAnyError::Wait(WaitError::Interrupted))), "the stopped wait");
+    check_eq!(
+        got,
+        index(Err(WaitAnyError::Wait(WaitError::Interrupted))),
+        "the stopped wait"
+    );
     c.complete();
     check!(c.try_wait(), "the completion is there for the next waiter");
     Ok(())

@@ -58,7 +58,8 @@ fn lunatik_class(class: Class) -> &'static object::Class {
 }
 
 /// The preloads of every class: name and opener.
-pub(super) fn openers() -> impl Iterator<Item = (&'static CStr, unsafe extern "C" fn(*mut lua_State) -> c_int)> {
+pub(super) fn openers(
+) -> impl Iterator<Item = (&'static CStr, unsafe extern "C" fn(*mut lua_State) -> c_int)> {
     CLASSES.iter().map(|e| (e.name, e.opener))
 }
 
@@ -80,8 +81,11 @@ pub fn module_refs() -> usize {
 }
 
 fn layout(class: Class) -> Layout {
-    Layout::from_size_align(DATA + entry(class).ops.size, PRIVATE_ALIGN.max(std::mem::align_of::<Header>()))
-        .unwrap_or_else(|_| panic!("bad layout"))
+    Layout::from_size_align(
+        DATA + entry(class).ops.size,
+        PRIVATE_ALIGN.max(std::mem::align_of::<Header>()),
+    )
+    .unwrap_or_else(|_| panic!("bad layout"))
 }
 
 /// # Safety
@@ -336,7 +340,6 @@ const _: b::luasync_port_init_t = Some(luasync_port_init);
 #[no_mangle]
 unsafe extern "C" fn luasync_port_exit() {}
 const _: b::luasync_port_exit_t = Some(luasync_port_exit);
-
 
 /// The Rust value an object of the binding holds, for tests; null once closed.
 #[cfg(test)]

@@ -24,6 +24,6 @@ mod waitcell;
 pub use api::{LockError, Owner, Timeout, UnlockError, UpError, WaitError};
 pub use channel::{Channel, Letter, SendError};
 pub use completion::Completion;
-pub use waitany::{wait_any, Source, WaitAnyError};
 pub use mutex::Mutex;
 pub use semaphore::Semaphore;
+pub use waitany::{wait_any, Source, WaitAnyError};
