@@ -86,7 +86,7 @@ fn bad_capacity(n: i64) -> LuaError {
 /// The message of `method` at index 2, as a letter ready to go.
 fn letter(state: &State, method: &str) -> Result<Letter<Value>, LuaError> {
     let gfp = gfp(state);
-    let message = value::copy(state, method, 2, 1, gfp)?;
+    let message = value::copy(state, method, 2, gfp)?;
     Letter::new(message, gfp).map_err(|_| no_memory(method))
 }
 

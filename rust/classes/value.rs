@@ -6,7 +6,8 @@
 //! send: booleans, integers, strings, Lunatik objects (by reference, as `lunatik._ENV`
 //! carries them: the receiver gets its own value of the same object), and tables of these,
 //! without their metatables. Anything else (functions, coroutines, light userdata,
-//! `nil` as the message, a float, a table inside itself) is refused with a clear error and
+//! `nil` as the message, a float, a table inside itself, an object that can hold other
+//! objects, such as a channel) is refused with a clear error and
 //! nothing is sent. A message is bounded: tables nested at most [`MAX_DEPTH`] deep, and at
 //! most [`MAX_BYTES`] in all (each value counts 16 bytes, each string its length too).
 
@@ -46,8 +47,6 @@ struct Copier<'a> {
     open: [c_int; MAX_DEPTH],
     depth: usize,
     gfp: Gfp,
-    /// The index of an object that must not be in the message (the channel itself), or 0.
-    not: c_int,
 }
 
 /// The error of a refused message.
@@ -95,12 +94,6 @@ impl Copier<'_> {
             }
             Type::Userdata => {
                 self.charge(method, 0)?;
-                if self.not != 0 && port::same_object(state, idx, self.not) {
-                    return Err(refused(
-                        method,
-                        format_args!("a channel cannot carry itself"),
-                    ));
-                }
                 ObjRef::get(state, idx)
                     .map(Value::Obj)
                     .map_err(|why| refused(method, format_args!("{}", Bytes(why))))
@@ -174,13 +167,11 @@ fn no_memory(method: &str) -> LuaError {
     LuaError::msg(format_args!("channel: {method}: not enough memory"))
 }
 
-/// Copies the value at `idx` into a message, for `method` (named in errors); `not` is the
-/// index of an object the message must not contain (0: none). Never raises.
+/// Copies the value at `idx` into a message, for `method` (named in errors). Never raises.
 pub(crate) fn copy(
     state: &State,
     method: &str,
     idx: c_int,
-    not: c_int,
     gfp: Gfp,
 ) -> Result<Value, LuaError> {
     Copier {
@@ -189,7 +180,6 @@ pub(crate) fn copy(
         open: [0; MAX_DEPTH],
         depth: 0,
         gfp,
-        not,
     }
     .value(method, idx)
 }

@@ -185,10 +185,6 @@ luasync_port_objpush_t luasync_port_objpush;
 typedef void luasync_port_objput_t(void *ref);
 luasync_port_objput_t luasync_port_objput;
 
-/* Whether the values at @a and @b are the same Lunatik object. Never raises. */
-typedef bool luasync_port_sameobject_t(struct lua_State *L, int a, int b);
-luasync_port_sameobject_t luasync_port_sameobject;
-
 /* Bytes left on the current kernel stack below the caller's frame. */
 typedef size_t luasync_port_stackleft_t(void);
 luasync_port_stackleft_t luasync_port_stackleft;

@@ -35,6 +35,7 @@
 #include <linux/debugfs.h>
 #include <linux/list.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 #include <linux/export.h>
 #include <linux/kernel.h>
 #include <linux/llist.h>
@@ -461,6 +462,27 @@ static lunatik_object_t *luasync_port_object(lua_State *L, int idx)
 }
 
 /*
+ * Whether objects of @class hold no reference on another Lunatik object. Only
+ * those travel in messages: a channel carried by a channel it carries, or an
+ * rcu table or a runtime holding the channel that carries it, would keep
+ * both alive with no Lua value left to free them. luasync's classes are
+ * known; of Lunatik's, the ones that hold bytes or nothing.
+ */
+static bool luasync_port_isleaf(const lunatik_class_t *class)
+{
+	static const char *const leaves[] = { "data", "fifo", "completion" };
+	unsigned int i;
+
+	for (i = 0; i < LUASYNC_NCLASSES; i++)
+		if (class == &luasync_port_classes[i])
+			return i != LUASYNC_CLASS_channel;
+	for (i = 0; i < ARRAY_SIZE(leaves); i++)
+		if (strcmp(class->name, leaves[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
  * A reference carried in a message. Its node queues it for the work item
  * that drops references taken where sleeping is not allowed.
  */
@@ -498,6 +520,11 @@ void *luasync_port_objget(lua_State *L, int idx, const char **why)
 		*why = "a SINGLE object cannot be shared";
 		return NULL;
 	}
+	if (!luasync_port_isleaf(object->class)) {
+		*why = "objects that can hold other objects (channels, rcu tables, runtimes, "
+		       "threads, hooks) cannot be sent";
+		return NULL;
+	}
 	ref = kmalloc(sizeof(*ref), runtime != NULL && lunatik_isirq(runtime->opt) ?
 		      GFP_ATOMIC : GFP_KERNEL);
 	if (ref == NULL) {
@@ -525,13 +552,6 @@ void luasync_port_objput(void *ref)
 	}
 	if (llist_add(&objref->node, &luasync_port_deferred))
 		schedule_work(&luasync_port_putter);
-}
-
-bool luasync_port_sameobject(lua_State *L, int a, int b)
-{
-	lunatik_object_t *object = luasync_port_object(L, a);
-
-	return object != NULL && object == luasync_port_object(L, b);
 }
 
 int luasync_port_close(lua_State *L)

@@ -437,12 +437,6 @@ impl Drop for ObjRef {
     }
 }
 
-/// Whether the values at `a` and `b` are the same Lunatik object. Never raises.
-pub(crate) fn same_object(state: &State, a: c_int, b: c_int) -> bool {
-    // SAFETY: `state` is the state of the running call.
-    unsafe { bindings::luasync_port_sameobject(state.as_ptr(), a, b) }
-}
-
 /// Lunatik's generic close of the object at index 1, as a Lua function for the methods
 /// tables (`close`, `__close`).
 pub(crate) const CLOSE: crate::lua::ffi::lua_CFunction = Some(bindings::luasync_port_close);

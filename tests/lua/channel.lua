@@ -63,8 +63,11 @@ local refused = {
 	{"a table inside itself", cyclic, "a table cannot contain itself"},
 	{"tables nested 9 deep", deep, "tables nested deeper than 8"},
 	{"a string of 64 KiB", string.rep("x", 65536), "message larger than 65536 bytes"},
-	{"the channel itself", box, "a channel cannot carry itself"},
-	{"the channel inside a table", {box}, "a channel cannot carry itself"},
+	{"the channel itself", box, "objects that can hold other objects"},
+	{"the channel inside a table", {box}, "objects that can hold other objects"},
+	-- two channels carrying each other would keep each other alive for ever
+	{"another channel", channel.new(1), "objects that can hold other objects"},
+	{"another channel as a key", {[channel.new(1)] = true}, "objects that can hold other objects"},
 }
 for _, case in ipairs(refused) do
 	t:raises(function() box:send(case[2], 0) end, case[3], "send of " .. case[1] .. " raises")

@@ -29,6 +29,10 @@ local fifo = require("fifo")
 local data = require("data")
 local rcu = require("rcu")
 local thread = require("thread")
+local channel = require("channel")
+local waitany = require("waitany")
+-- The luasync classes this runtime opened, one pin each.
+local OPENED = 5
 local testlib = require("luasync_testlib")
 
 local MAXINT, MININT = math.maxinteger, math.mininteger
@@ -629,7 +633,7 @@ case("registry: one pin per luasync class, its metatable hidden", {
 		end
 		return #list, hidden
 	end,
-	returns = tap.pack(3, 3),
+	returns = tap.pack(OPENED, OPENED),
 })
 case("registry: every pin's __gc called by hand 1000 times: the module reference count stays", {
 	run = function()
@@ -643,7 +647,7 @@ case("registry: every pin's __gc called by hand 1000 times: the module reference
 		collect()
 		return env.modulerefs() - before, #pins()
 	end,
-	returns = tap.pack(0, 3),
+	returns = tap.pack(0, OPENED),
 })
 case("registry: a pin's __gc with odd arguments and with the other pins: the count stays", {
 	run = function()
@@ -665,7 +669,7 @@ case("registry: a pin's __gc with odd arguments and with the other pins: the cou
 		collect()
 		return env.modulerefs() - before, #pins()
 	end,
-	returns = tap.pack(0, 3),
+	returns = tap.pack(0, OPENED),
 })
 case("registry: pins removed from the registry and collected put themselves back", {
 	run = function()
@@ -680,7 +684,7 @@ case("registry: pins removed from the registry and collected put themselves back
 		local back = #pins()
 		return env.modulerefs() - before, back
 	end,
-	returns = tap.pack(0, 3),
+	returns = tap.pack(0, OPENED),
 })
 case("after the pin abuse the module is loaded and each class still makes working objects", {
 	run = function()
@@ -1049,6 +1053,168 @@ case("a recursive mutex's scopes nested until \"nested too deeply\": unlocked af
 		return ok, string.find(tostring(err), "nested too deeply", 1, true) ~= nil, depth > 1, r:locked()
 	end,
 	returns = tap.pack(false, true, true, false),
+})
+
+------------------------------------------------------------------------------
+-- What a channel carries: objects by reference, but none that can hold
+-- another object (two such objects holding each other would never be freed,
+-- and would pin luasync.ko for ever).
+------------------------------------------------------------------------------
+case("a channel carries a data object by reference: a byte set in it is seen by the receiver", {
+	run = function()
+		local ch, d = channel.new(1), data.new(8)
+		assert(ch:send({d}, 0))
+		local got = ch:receive(0)[1]
+		d:setbyte(3, 42)
+		return got:getbyte(3), ch:count()
+	end,
+	returns = tap.pack(42, 0),
+})
+case("a channel carries a fifo", {
+	run = function()
+		local ch = channel.new(1)
+		assert(ch:send(fifo.new(8), 0))
+		return type(ch:receive(0)), ch:count()
+	end,
+	returns = tap.pack("userdata", 0),
+})
+case("a released completion cannot be sent", {
+	run = function() return channel.new(1):send(released(completion.new()), 0) end,
+	raises = "channel: send: not a Lunatik object",
+})
+for _, v in ipairs({
+	{"a channel", function() return channel.new(1) end},
+	{"a closed channel", function() return closed(channel.new(1)) end},
+	{"an rcu table", function() return rcu.table(4) end},
+	{"a thread object", function() return thread.current() end},
+	{"a runtime object", function() return runtime end},
+}) do
+	for _, how in ipairs({"send", "trysend"}) do
+		case("channel:" .. how .. "(" .. v[1] .. ") raises and sends nothing", {
+			run = function()
+				local ch = channel.new(2)
+				local ok, err = pcall(ch[how], ch, {1, {v[2]()}}, 0)
+				return ok, string.find(tostring(err), "objects that can hold other objects", 1, true) ~= nil,
+					ch:count()
+			end,
+			returns = tap.pack(false, true, 0),
+		})
+	end
+end
+case("two channels sent into each other: refused, and both freed once dropped", {
+	run = function()
+		collect()
+		local before = env.modulerefs()
+		local a, b = channel.new(2), channel.new(2)
+		local ab = pcall(a.send, a, b, 0)
+		local ba = pcall(b.send, b, a, 0)
+		a, b = nil, nil
+		collect()
+		return ab, ba, env.modulerefs() - before
+	end,
+	returns = tap.pack(false, false, 0),
+})
+case("a channel released while it holds objects drops their references", {
+	run = function()
+		collect()
+		local before = env.modulerefs()
+		local ch = channel.new(4)
+		assert(ch:send({completion.new(), mutex.new()}, 0) and ch:send(semaphore.new(1), 0))
+		local held = env.modulerefs() - before
+		ch = nil
+		collect()
+		return held, env.modulerefs() - before
+	end,
+	returns = tap.pack(4, 0),
+})
+case("a channel's __gc called by hand while it holds objects: they are dropped once", {
+	run = function()
+		collect()
+		local before = env.modulerefs()
+		local ch = channel.new(2)
+		assert(ch:send(completion.new(), 0))
+		getmetatable(ch).__gc(ch)
+		local after = pcall(ch.receive, ch, 0)
+		ch = nil
+		collect()
+		return after, env.modulerefs() - before
+	end,
+	returns = tap.pack(false, 0),
+})
+case("a channel's methods given each other's receivers raise", {
+	run = function()
+		local ch = channel.new(1)
+		local refused = 0
+		for _, m in ipairs({"send", "trysend", "receive", "tryreceive", "count", "capacity"}) do
+			for _, self in ipairs({completion.new(), fifo.new(8), {}, "x", 1}) do
+				local ok, err = pcall(ch[m], self, 1)
+				if not ok and string.find(tostring(err), "channel expected", 1, true) then
+					refused = refused + 1
+				end
+			end
+		end
+		return refused
+	end,
+	returns = tap.pack(30),
+})
+
+-- waitany: what is not a list of live objects.
+local ITEMS = "completion, semaphore, mutex or channel expected, got "
+local LIST = "table of at most 64 objects expected, got "
+local WAITANY_BAD = {
+	{"no list", function() return waitany() end, LIST .. "no value"},
+	{"an empty list", function() return waitany({}) end, LIST .. "table"},
+	{"65 objects", function()
+		local list = {}
+		for i = 1, 65 do list[i] = completion.new() end
+		return waitany(list, 0)
+	end, LIST .. "table"},
+	{"a fifo in the list", function() return waitany({completion.new(), fifo.new(8)}, 0) end,
+		"item 2: " .. ITEMS .. "userdata"},
+	{"false in the list", function() return waitany({completion.new(), false}, 0) end,
+		"item 2: " .. ITEMS .. "boolean"},
+	{"a string in the list", function() return waitany({"completion"}, 0) end, "item 1: " .. ITEMS .. "string"},
+	{"a closed completion", function() return waitany({closed(completion.new())}, 0) end,
+		"item 1: " .. ITEMS .. "closed completion"},
+	{"a released semaphore", function() return waitany({released(semaphore.new(1))}, 0) end,
+		"item 1: " .. ITEMS .. "released semaphore"},
+	{"a held mutex", function()
+		local m = mutex.new()
+		m:lock()
+		local r = table.pack(pcall(waitany, {m}, 0))
+		m:unlock()
+		if not r[1] then error(r[2], 0) end
+		return table.unpack(r, 2, r.n)
+	end, "item 1: deadlock (this runtime already holds the mutex)"},
+	-- the list is read raw: its metamethods are not called
+	{"an empty list whose __index and __len answer", function()
+		return waitany(setmetatable({}, {__index = function() error("index trap") end,
+			__len = function() return 1 end}), 0)
+	end, LIST .. "table"},
+	{"a table timeout", function() return waitany({completion.new()}, {}) end, "number expected"},
+}
+for _, v in ipairs(WAITANY_BAD) do
+	case("waitany with " .. v[1] .. " raises", {
+		run = v[2],
+		raises = v[3],
+	})
+end
+case("waitany of the same completion twice takes it once", {
+	run = function()
+		local c = completion.new()
+		c:complete()
+		local i = waitany({c, c}, 0)
+		return i, c:trywait()
+	end,
+	returns = tap.pack(1, false),
+})
+case("waitany of a list of 64 polls of nothing times out, and takes nothing", {
+	run = function()
+		local list = {}
+		for i = 1, 64 do list[i] = i % 2 == 0 and completion.new() or semaphore.new(0) end
+		return waitany(list, 0)
+	end,
+	returns = tap.pack(nil, "timeout"),
 })
 
 ------------------------------------------------------------------------------

@@ -272,6 +272,11 @@ unsafe extern "C" fn luasync_port_objget(
     // SAFETY: called by the binding with the state of a running call and a valid `why`.
     unsafe {
         match object::object_at(l, idx) {
+            // As the port: the only class of the double whose objects hold objects.
+            Some(obj) if (*obj).class().name == c"channel" => {
+                why.write(c"objects that can hold other objects (channels, rcu tables, runtimes, threads, hooks) cannot be sent".as_ptr());
+                std::ptr::null_mut()
+            }
             Some(obj) => {
                 object::get(obj);
                 obj.cast()
@@ -303,18 +308,6 @@ unsafe extern "C" fn luasync_port_objput(reference: *mut c_void) {
     unsafe { object::put(reference.cast()) }
 }
 const _: b::luasync_port_objput_t = Some(luasync_port_objput);
-
-#[no_mangle]
-unsafe extern "C" fn luasync_port_sameobject(l: *mut lua_State, a: c_int, b: c_int) -> bool {
-    // SAFETY: called by the binding with the state of a running call.
-    unsafe {
-        match (object::object_at(l, a), object::object_at(l, b)) {
-            (Some(x), Some(y)) => std::ptr::eq(x, y),
-            _ => false,
-        }
-    }
-}
-const _: b::luasync_port_sameobject_t = Some(luasync_port_sameobject);
 
 #[no_mangle]
 unsafe extern "C" fn luasync_port_close(l: *mut lua_State) -> c_int {
