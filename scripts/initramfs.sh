@@ -13,9 +13,10 @@
 #   /lua/examples/                      lua/examples/
 #   /lib/modules/<release>/lunatik/     Lunatik's modules ($LUNATIK_MODDIR)
 #   /lib/modules/lua/                   Lunatik's Lua files (its LUA_ROOT)
-#   /lib/modules/lua/luasync/           tests/lunatik/, tests/lua/ and
-#                                       lua/examples/, for scripts that a
-#                                       Lunatik runtime loads by name
+#   /lib/modules/lua/luasync/           tests/lunatik/, tests/lua/,
+#                                       tests/torture/ and lua/examples/, for
+#                                       scripts that a Lunatik runtime loads
+#                                       by name
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
@@ -89,17 +90,23 @@ done
 [ -f "$root/driver.lua" ] || die "no driver.lua in $src: LUNATIK_DIR must be a Lunatik source tree"
 # luasync's own scripts, reachable as require/runtime names luasync.*.
 mkdir -p "$root/luasync"
-for d in tests/lunatik tests/lua lua/examples; do
+for d in tests/lunatik tests/lua tests/torture lua/examples; do
     if [ -d "$TOP/$d" ]; then copy_tree "$TOP/$d" "$root/luasync/$(basename "$d")"; fi
 done
 
 kmemleak=0
 [ "$flavour" = debug ] && kmemleak=1
+# The torture suite's parameters (see tests/torture/run.sh): integers, when given.
+for v in TORTURE_THREADS TORTURE_S; do
+    case ${!v:-} in *[!0-9]*) die "$v must be a non-negative integer, got '${!v}'" ;; esac
+done
 cat >etc/luasync.conf <<EOF
 SUITES="${suites[*]}"
 MODDIR=/lib/modules/luasync
 LUNATIK_MODDIR=$lunatik_moddir
 KMEMLEAK=$kmemleak
+TORTURE_THREADS=${TORTURE_THREADS:-}
+TORTURE_S=${TORTURE_S:-}
 EOF
 
 find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --owner=0:0 --quiet | gzip -1 >"$output.tmp"
