@@ -9,7 +9,9 @@
 #   make run          boot the test VM, load luasync, run the examples
 #   make check        host tests, then the VM suites on the plain kernel
 #   make check-debug  the VM suites on the debug kernel (lockdep, KASAN,
-#                     kmemleak)
+#                     kmemleak), then a bounded torture
+#   make torture      the Lua-level torture test (tests/torture) in the VM;
+#                     FLAVOUR=debug (or make torture-debug) on the debug kernel
 #   make bench        the benchmark table, measured in the VM
 #   make host-test    the host tests only (cargo test of tests/host)
 #   make clippy       lint the Rust code against the plain test kernel
@@ -19,7 +21,9 @@
 # tree already built for the kernel in use; by default the pinned Lunatik is
 # built into build/, from LUNATIK_SRC or the local mirror, see
 # scripts/lunatik.sh), LLVM=1 (build the plain test kernel with clang), JOBS,
-# VM_TIMEOUT.
+# VM_TIMEOUT; for the torture: TORTURE_THREADS (workers per class),
+# TORTURE_S (seconds of make torture), TORTURE_CHECK_S (seconds of the one in
+# make check-debug), FLAVOUR (plain or debug).
 
 SHELL := /bin/bash
 
@@ -29,6 +33,14 @@ LUNATIK_DIR ?=
 # Run through bash, so that nothing depends on the files' mode bits.
 SCRIPTS := bash $(CURDIR)/scripts
 CHECK_SUITES := module selftest lunatik
+# The bounded torture runs last: a kernel report it triggered would turn
+# lockdep off for the suites after it.
+CHECK_DEBUG_SUITES := $(CHECK_SUITES) torture
+
+FLAVOUR ?= plain
+TORTURE_THREADS ?= 4
+TORTURE_S ?= 30
+TORTURE_CHECK_S ?= 5
 
 export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT
 
@@ -37,7 +49,7 @@ export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT
 # build is incremental), so none of them may run in parallel.
 .NOTPARALLEL:
 .PHONY: all modules clean distclean provision kernel kernel-debug \
-	run check check-debug bench host-test clippy
+	run check check-debug torture torture-debug bench host-test clippy
 
 all: modules
 
@@ -94,7 +106,24 @@ check: provision kernel
 
 check-debug: kernel-debug
 	$(SCRIPTS)/module.sh debug
-	$(SCRIPTS)/vm.sh debug check $(CHECK_SUITES)
+	TORTURE_THREADS=$(TORTURE_THREADS) TORTURE_S=$(TORTURE_CHECK_S) \
+		$(SCRIPTS)/vm.sh debug check $(CHECK_DEBUG_SUITES)
+
+# The torture's own closing line adds the host's verdict (the kernel log) to
+# the guest's. The VM gets TORTURE_S on top of the flavour's usual limit.
+torture: $(if $(filter debug,$(FLAVOUR)),kernel-debug,kernel)
+	$(SCRIPTS)/module.sh $(FLAVOUR)
+	@if TORTURE_THREADS=$(TORTURE_THREADS) TORTURE_S=$(TORTURE_S) \
+		VM_TIMEOUT=$${VM_TIMEOUT:-$$(($(TORTURE_S) + 1800))} \
+		$(SCRIPTS)/vm.sh $(FLAVOUR) torture torture; then \
+		echo "luasync-torture: End of test: SUCCESS (every result passed, no kernel report of luasync's)"; \
+	else \
+		echo "luasync-torture: End of test: FAILURE (see above, and build/vm-$(FLAVOUR)-torture.log)"; \
+		exit 1; \
+	fi
+
+torture-debug:
+	@$(MAKE) --no-print-directory torture FLAVOUR=debug
 
 run: kernel
 	$(SCRIPTS)/module.sh plain
