@@ -36,7 +36,8 @@ end
 local function still(w, key)
 	local inside = w.fetch(key)
 	if inside ~= w.slot then
-		w.violation(key .. ": worker " .. tostring(inside) .. " got inside while worker " .. w.slot .. " was")
+		w.violation(key .. ": " .. (inside == 0 and "marked empty" or "taken by worker " .. tostring(inside)) ..
+			" while worker " .. w.slot .. " was inside")
 	end
 end
 

@@ -42,6 +42,7 @@ local PARAMS = "/tmp/torture-params" -- written by run.sh
 local ASSIGN_MS = 10000 -- a started worker takes its assignment within this
 local PROGRESS_MS = 60000 -- after the run, every class has progressed within this
 local ROLE = "torture.worker.run"
+local PICKS = 6
 
 local t = tap.new()
 local failures = 0
@@ -203,13 +204,13 @@ for _, name in ipairs(CLASSES) do
 end
 
 -- The run: now and then, stop a random worker, preferring one caught asleep
--- in a luasync wait (of three picks), and start its slot again.
+-- in a luasync wait (of up to PICKS picks), and start its slot again.
 local deadline = env.now() + seconds * 1000
 while startable and env.now() < deadline do
 	linux.schedule(lib.between(10, 100))
 	if lib.chance(2) then
 		local victim, caught
-		for _ = 1, 3 do
+		for _ = 1, PICKS do
 			victim = lib.pick(workers)
 			caught = victim.h ~= nil and sleeping(victim)
 			if caught then

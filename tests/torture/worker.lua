@@ -15,6 +15,11 @@ local lib = require("luasync.torture.lib")
 
 local M = {}
 
+local reasons = {}
+for _, reason in ipairs(lib.REASONS) do
+	reasons[reason] = true
+end
+
 -- Names the tallies of a class: the common ones, then the class's own.
 function M.tallies(class)
 	local names = {"fail"}
@@ -68,7 +73,7 @@ local function context(env, classname, slot, class, progress)
 			return "ok"
 		end
 		local what = call .. "(" .. lib.showtimeout(timeout) .. ")"
-		if ok == nil and extra == nil and w.tally[err] ~= nil and err ~= "fail" then
+		if ok == nil and extra == nil and reasons[err] then
 			if err == "timeout" and not lib.finite(timeout) then
 				w.violation(what .. " returned \"timeout\" without a timeout")
 				return "unexpected"
