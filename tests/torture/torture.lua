@@ -42,7 +42,7 @@ local PARAMS = "/tmp/torture-params" -- written by run.sh
 local ASSIGN_MS = 10000 -- a started worker takes its assignment within this
 local PROGRESS_MS = 60000 -- after the run, every class has progressed within this
 local ROLE = "torture.worker.run"
-local PICKS = 6
+local CATCH_MS = 100 -- a stop waits up to this for its worker to sleep in a wait
 
 local t = tap.new()
 local failures = 0
@@ -117,9 +117,9 @@ end
 
 -- Per class and slot, the tallies of every worker that ran in the slot.
 local sums = {}
--- Per class: workers started, stopped mid-run (asleep in a luasync wait when
--- stopped), and how workers that did not end cleanly ended.
-local started, restarts, asleep, abnormal = {}, {}, {}, {}
+-- Per class: workers started, restarted, stopped (in all), stopped asleep in
+-- a luasync wait, and how workers that did not end cleanly ended.
+local started, restarts, stops, asleep, abnormal = {}, {}, {}, {}, {}
 for _, name in ipairs(CLASSES) do
 	sums[name] = {}
 	for slot = 1, threads do
@@ -128,7 +128,7 @@ for _, name in ipairs(CLASSES) do
 			sums[name][slot][tally] = 0
 		end
 	end
-	started[name], restarts[name], asleep[name], abnormal[name] = 0, 0, 0, {}
+	started[name], restarts[name], stops[name], asleep[name], abnormal[name] = 0, 0, 0, 0, {}
 end
 local whys = {}
 
@@ -193,6 +193,30 @@ local function sleeping(worker)
 		(string.find(wchan, "luasync", 1, true) ~= nil or wchan == "hrtimer_wakeup")
 end
 
+-- Stops a worker, once it sleeps in a luasync wait if that happens within
+-- CATCH_MS (so that stops interrupt waits), and collects its tallies.
+local function stop(worker)
+	if worker.h == nil then
+		return
+	end
+	local name = worker.class
+	stops[name] = stops[name] + 1
+	for _ = 1, CATCH_MS do
+		if sleeping(worker) then
+			asleep[name] = asleep[name] + 1
+			break
+		end
+		linux.schedule(1)
+	end
+	collect(worker)
+end
+
+local function restart(worker)
+	stop(worker)
+	restarts[worker.class] = restarts[worker.class] + 1
+	worker.h = spawn(worker.class, worker.slot)
+end
+
 -- Start them all; if one cannot start, there is no run.
 local workers, startable = {}, true
 for _, name in ipairs(CLASSES) do
@@ -203,26 +227,18 @@ for _, name in ipairs(CLASSES) do
 	end
 end
 
--- The run: now and then, stop a random worker, preferring one caught asleep
--- in a luasync wait (of up to PICKS picks), and start its slot again.
+-- The run: now and then, stop a random worker and start its slot again.
 local deadline = env.now() + seconds * 1000
 while startable and env.now() < deadline do
 	linux.schedule(lib.between(10, 100))
 	if lib.chance(2) then
-		local victim, caught
-		for _ = 1, PICKS do
-			victim = lib.pick(workers)
-			caught = victim.h ~= nil and sleeping(victim)
-			if caught then
-				break
-			end
-		end
-		collect(victim)
-		restarts[victim.class] = restarts[victim.class] + 1
-		if caught then
-			asleep[victim.class] = asleep[victim.class] + 1
-		end
-		victim.h = spawn(victim.class, victim.slot)
+		restart(lib.pick(workers))
+	end
+end
+-- However slow the machine, every class has had a worker restarted.
+for i, name in ipairs(CLASSES) do
+	if startable and restarts[name] == 0 then
+		restart(workers[(i - 1) * threads + lib.between(1, threads)])
 	end
 end
 
@@ -239,7 +255,7 @@ for i = #workers, 2, -1 do
 	workers[i], workers[j] = workers[j], workers[i]
 end
 for _, worker in ipairs(workers) do
-	collect(worker)
+	stop(worker)
 end
 
 -- The results, class by class, then the statistics.
@@ -274,8 +290,8 @@ for _, name in ipairs(CLASSES) do
 	-- restarts here disturb it as much.
 	stats[#stats + 1] = string.format("%s:  Total: %d  Max/Min: %d/%d  Fail: %d%s", class.label,
 		totals[class.total], max, min, totals.fail, totals.fail > 0 and " !!!" or "")
-	stats[#stats + 1] = string.format("  (%s: %s; %d workers started, %d stopped mid-run, %d of them asleep in a wait)",
-		name, table.concat(extra, ", "), started[name], restarts[name], asleep[name])
+	stats[#stats + 1] = string.format("  (%s: %s; %d workers started, %d restarted; %d of %d stops caught one asleep in a wait)",
+		name, table.concat(extra, ", "), started[name], restarts[name], asleep[name], stops[name])
 end
 for i = 1, math.min(#whys, 20) do
 	print("# violation: " .. whys[i])
