@@ -3,18 +3,22 @@
 -- mutex or a completion). Workers fetch one (their runtime's own reference),
 -- use it with a short or no timeout, drop it and often force a full garbage
 -- collection; now and then a worker puts a new object of a random class in a
--- slot, dropping the store's reference to the old one while other workers may
--- still be using it. Workers stopped and restarted by the driver take their
--- runtime's references with them. At the end, the semaphores in the store
--- have their one count and the mutexes are free: no interrupted or dropped
--- use kept anything. (The driver then checks that every reference to the
--- module is gone.)
+-- slot, and the old one goes: with the store's reference, the last one
+-- (released right there), or with the replacing worker's, or with those of
+-- workers still using it. Workers stopped and restarted by the driver take
+-- their runtime's references with them. At the end, the semaphores in the
+-- store have their one count and the mutexes are free: no interrupted or
+-- dropped use kept anything. (The driver then checks that every reference to
+-- the module is gone.)
 --
--- A replacement holds "replacing" and keeps the old object referenced while
--- it updates the store: Lunatik's RCU table drops its reference to a
--- replaced object at once, not after a grace period (luarcu_free), so if the
--- store held the last reference, a concurrent fetch could take one on a
--- freed object. That is Lunatik's to fix; the torture stays clear of it.
+-- A fetch and a replacement of a slot hold its gate, a mutex. Lunatik 4.4's
+-- RCU table drops its reference to a replaced object at once (luarcu_free),
+-- not after a grace period, while a concurrent lookup of the same key may
+-- still be about to take one (luarcu_getvalue): once the other references
+-- are gone, that is a use after free (seen: KASAN slab-use-after-free in
+-- luarcu_getvalue, then a general protection fault in
+-- lunatik_cloneobject). The gate keeps every lookup of a slot out of the
+-- way of its replacement.
 
 local completion = require("completion")
 local mutex = require("mutex")
@@ -39,7 +43,9 @@ function class.setup(ctx)
 		ctx.share("obj" .. slot, MAKE[(slot - 1) % #MAKE + 1]())
 	end
 	ctx.share("slots", ctx.threads)
-	ctx.share("replacing", mutex.new())
+	for slot = 1, ctx.threads do
+		ctx.share("gate" .. slot, mutex.new())
+	end
 	return {slots = ctx.threads}
 end
 
@@ -91,37 +97,57 @@ local function use(w, object)
 	return ended
 end
 
--- Puts a new object in the slot, with the old one referenced here meanwhile.
-local function replace(w, replacing, key)
-	local ended = w.wait("lock", replacing, replacing.lock, lib.timeout(true))
+-- The slot's object, fetched holding its gate: the object or nil, and how
+-- the gate's lock() ended.
+local function fetch(w, slot)
+	local gate = w.gates[slot]
+	local ended = w.wait("lock", gate, gate.lock, lib.timeout(true))
+	if ended ~= "ok" then
+		return nil, ended
+	end
+	local object = w.fetch("obj" .. slot)
+	gate:unlock()
+	if object == nil then
+		w.violation("obj" .. slot .. " is empty")
+		return nil, "unexpected"
+	end
+	return object, ended
+end
+
+-- Puts a new object in the slot; half the time uses the old one after.
+local function replace(w, slot)
+	local gate = w.gates[slot]
+	local ended = w.wait("lock", gate, gate.lock, lib.timeout(true))
 	if ended ~= "ok" then
 		return ended
 	end
-	local old = w.fetch(key)
-	w.share(key, lib.pick(MAKE)())
-	replacing:unlock()
+	local old = lib.chance(2) and w.fetch("obj" .. slot) or nil
+	w.share("obj" .. slot, lib.pick(MAKE)())
+	gate:unlock()
 	w.tally.made = w.tally.made + 1
-	if old ~= nil and lib.chance(2) then
+	if old ~= nil then
 		ended = use(w, old)
 	end
 	return ended
 end
 
 function class.worker(w)
-	local replacing = w.fetch("replacing")
 	local slots = w.fetch("slots")
+	w.gates = {}
+	for slot = 1, slots do
+		w.gates[slot] = w.fetch("gate" .. slot)
+	end
 	while not w.stopping() do
-		local key = "obj" .. lib.between(1, slots)
+		local slot = lib.between(1, slots)
 		local ended
 		if lib.chance(4) then
-			ended = replace(w, replacing, key)
+			ended = replace(w, slot)
 		else
-			local object = w.fetch(key)
-			if object == nil then
-				w.violation(key .. " is empty")
-				return
+			local object
+			object, ended = fetch(w, slot)
+			if object ~= nil then
+				ended = use(w, object)
 			end
-			ended = use(w, object)
 		end
 		if lib.chance(3) then
 			collectgarbage()
