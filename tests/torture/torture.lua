@@ -39,7 +39,7 @@ local workerlib = require("luasync.torture.worker")
 local CLASSES = {"mutex", "semaphore", "completion", "objects"}
 
 local PARAMS = "/tmp/torture-params" -- written by run.sh
-local ASSIGN_MS = 10000 -- a started worker takes its assignment within this
+local ASSIGN_MS = 120000 -- a started worker takes its assignment within this
 local PROGRESS_MS = 60000 -- after the run, every class has progressed within this
 local ROLE = "torture.worker.run"
 local CATCH_MS = 100 -- a stop waits up to this for its worker to sleep in a wait
@@ -89,9 +89,6 @@ local function share(name, value)
 	env.share(P .. name, value)
 end
 
-local assigned = completion.new()
-share("assigned", assigned)
-
 local classes, states, ctxs, progress = {}, {}, {}, {}
 for _, name in ipairs(CLASSES) do
 	local class = require("luasync.torture." .. name)
@@ -132,17 +129,43 @@ for _, name in ipairs(CLASSES) do
 end
 local whys = {}
 
--- Starts the worker of a slot: its handle, or nil.
+-- Adds what the slot's last worker counted to the slot's sums.
+local function harvest(name, slot)
+	local mine = P .. name .. "." .. slot .. "."
+	for tally, sum in pairs(sums[name][slot]) do
+		sums[name][slot][tally] = sum + (env.fetch(mine .. tally) or 0)
+		env.share(mine .. tally, nil)
+	end
+	local why = env.fetch(mine .. "why")
+	if why ~= nil then
+		whys[#whys + 1] = name .. " worker " .. slot .. ": " .. why
+		env.share(mine .. "why", nil)
+	end
+end
+
+-- Stops a worker's thread (its body has ended once this returns) and
+-- harvests its tallies.
+local function halt(h, name, slot)
+	local ended, err = h:stop()
+	harvest(name, slot)
+	return ended, err
+end
+
+-- Starts the worker of a slot: its handle, or nil. Each start has a
+-- completion of its own, so that a worker that takes its assignment too late
+-- cannot answer for the next one.
 local function spawn(name, slot)
+	local assigned = completion.new()
 	share("assign.class", name)
 	share("assign.slot", slot)
+	share("assigned", assigned)
 	local made, h = pcall(env.spawn, ROLE)
 	if not made then
 		abnormal[name][#abnormal[name] + 1] = "slot " .. slot .. " could not start: " .. tostring(h)
 		return nil
 	end
 	if assigned:wait(ASSIGN_MS) ~= true then
-		local _, err = h:stop()
+		local _, err = halt(h, name, slot)
 		abnormal[name][#abnormal[name] + 1] = "slot " .. slot .. " did not take its assignment (" ..
 			tostring(err) .. ")"
 		return nil
@@ -158,20 +181,9 @@ local function collect(worker)
 		return
 	end
 	worker.h = nil
-	local name, slot = worker.class, worker.slot
-	local ended, err = h:stop()
+	local ended, err = halt(h, worker.class, worker.slot)
 	if not ended then
-		abnormal[name][#abnormal[name] + 1] = "slot " .. slot .. ": " .. tostring(err)
-	end
-	local mine = P .. name .. "." .. slot .. "."
-	for tally, sum in pairs(sums[name][slot]) do
-		sums[name][slot][tally] = sum + (env.fetch(mine .. tally) or 0)
-		env.share(mine .. tally, nil)
-	end
-	local why = env.fetch(mine .. "why")
-	if why ~= nil then
-		whys[#whys + 1] = name .. " worker " .. slot .. ": " .. why
-		env.share(mine .. "why", nil)
+		abnormal[worker.class][#abnormal[worker.class] + 1] = "slot " .. worker.slot .. ": " .. tostring(err)
 	end
 end
 
@@ -217,7 +229,10 @@ local function restart(worker)
 	worker.h = spawn(worker.class, worker.slot)
 end
 
--- Start them all; if one cannot start, there is no run.
+-- Start them all, then let them go at once (workers started later go
+-- straight away); if one cannot start, there is no run.
+local go = completion.new()
+share("go", go)
 local workers, startable = {}, true
 for _, name in ipairs(CLASSES) do
 	for slot = 1, threads do
@@ -226,6 +241,7 @@ for _, name in ipairs(CLASSES) do
 		workers[#workers + 1] = {class = name, slot = slot, h = h}
 	end
 end
+go:completeall()
 
 -- The run: now and then, stop a random worker and start its slot again.
 local deadline = env.now() + seconds * 1000
@@ -302,7 +318,7 @@ end
 for key in pairs(keys) do
 	env.share(key, nil)
 end
-classes, states, ctxs, progress, assigned = nil, nil, nil, nil, nil
+classes, states, ctxs, progress, go = nil, nil, nil, nil, nil
 collectgarbage()
 collectgarbage()
 local refsafter = env.modulerefs()

@@ -2,11 +2,11 @@
 -- env.spawn finds through tests/lunatik/roles.lua. Each worker is a Lunatik
 -- runtime of its own on a kernel thread of its own.
 --
--- It takes its assignment (a class and a slot number) from the driver, runs
--- the class's worker loop until thread:stop(), and leaves its tallies in the
--- store, under "torture.<class>.<slot>.<tally>", with the first violation it
--- saw as "torture.<class>.<slot>.why"; the driver reads them once the thread
--- has ended. A stopped worker cannot be cut short in the middle of its Lua
+-- It takes its assignment (a class and a slot number) from the driver, waits
+-- for the driver's go, runs the class's worker loop until thread:stop(), and
+-- leaves its tallies in the store, under "torture.<class>.<slot>.<tally>",
+-- with the first violation it saw as "torture.<class>.<slot>.why"; the
+-- driver reads them once the thread has ended. A stopped worker cannot be cut short in the middle of its Lua
 -- code: thread:stop() only makes its waits return "interrupt", so the tallies
 -- it leaves are exact.
 
@@ -103,16 +103,21 @@ end
 function M.run(env)
 	local P = lib.PREFIX
 	local classname, slot = env.fetch(P .. "assign.class"), env.fetch(P .. "assign.slot")
-	local progress = env.fetch(P .. classname .. ".progress")
+	local progress, go = env.fetch(P .. classname .. ".progress"), env.fetch(P .. "go")
 	env.fetch(P .. "assigned"):complete()
 
 	local class = require("luasync.torture." .. classname)
 	local w = context(env, classname, slot, class, progress)
-	local ok, err = pcall(class.worker, w)
-	if not ok then
-		w.violation("raised: " .. tostring(err))
-	elseif not thread.shouldstop() and w.tally.fail == 0 then
-		w.violation("the worker loop returned before thread:stop()")
+	-- Every worker starts at the driver's go (completeall); a worker
+	-- stopped before it has nothing to do.
+	local kind = w.wait("go wait", go, go.wait, nil)
+	if kind == "ok" then
+		local ok, err = pcall(class.worker, w)
+		if not ok then
+			w.violation("raised: " .. tostring(err))
+		elseif not thread.shouldstop() and w.tally.fail == 0 then
+			w.violation("the worker loop returned before thread:stop()")
+		end
 	end
 
 	local mine = P .. classname .. "." .. slot .. "."
