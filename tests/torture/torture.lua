@@ -1,13 +1,13 @@
 -- luasync's torture test, after the kernel's locktorture: for each class
 -- under torture, `threads` Lunatik kernel threads (each a runtime of its own,
 -- started with env.spawn) hammer one set of shared objects with randomised
--- operations and timeouts for `seconds`, while this driver stops random
--- workers (mid-wait, when it can catch one asleep in a luasync wait) and
--- starts them again. Then it stops them all, and checks what they counted and
--- what the objects hold. Run by tests/torture/run.sh with the env of
--- tests/lua/README; prints TAP, with the statistics in locktorture's shape:
+-- operations and timeouts for `seconds`, from a common go, while this driver
+-- stops random workers (mid-wait when it can catch one asleep in a luasync
+-- wait) and starts them again. Then it stops them all, and checks what they
+-- counted and what the objects hold. Run by tests/torture/run.sh with the env
+-- of tests/lua/README; prints TAP, with the statistics in locktorture's shape:
 --
---   Locks:  Total: 52310  Max/Min: 13390/12904  Fail: 0
+--   Locks:  Total: N  Max/Min: A/B  Fail: 0
 --   luasync-torture:--- End of test: SUCCESS: nthreads=4 seconds=30 ...
 --
 -- A class is a module luasync.torture.NAME (tests/torture/NAME.lua):
@@ -25,7 +25,8 @@
 --                             here, once every worker has ended: asserts
 --                             with ctx.result what must hold at the end
 --
--- Adding a class is adding its file and its name to CLASSES.
+-- Adding a class is adding its file and its name to CLASSES; a new way for a
+-- blocking call to end (such as "closed") is one more entry in lib.REASONS.
 local env = ...
 local tap = require("luasync_tap")
 local linux = require("linux")
