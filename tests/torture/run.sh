@@ -59,26 +59,7 @@ start=$(date +%s)
 lunatik_exec "$here/torture.lua" "$name" env "$limit" >/tmp/torture-out
 status=$?
 echo "# $name ran $(($(date +%s) - start)) s (TORTURE_THREADS=$threads TORTURE_S=$seconds)"
-awk -v start="$n" -v name="$name" -v status="$status" -v marker="$LUNATIK_MARKER" '
-    BEGIN { n = start }
-    function result(ok, text) { n++; print ok " " n " - " text }
-    index($0, marker) == 1 { end = substr($0, length(marker) + 2); next }
-    /^(not )?ok([ \t]|$)/ {
-        ok = ($0 ~ /^not /) ? "not ok" : "ok"
-        text = $0
-        sub(/^(not )?ok[ \t]*[0-9]*[ \t]*(-[ \t]*)?/, "", text)
-        result(ok, text); seen++; next
-    }
-    /^[ \t]*1\.\.[0-9]+/ { plan = $0; sub(/^[ \t]*1\.\./, "", plan); plan += 0; next }
-    /^#/ { print; next }
-    { print "# " $0 }
-    END {
-        if (status != 0) result("not ok", name ": " end)
-        else if (seen == 0) result("not ok", name ": printed no result")
-        if (plan > seen) result("not ok", name ": " plan - seen " of its " plan " planned results missing")
-        print "COUNT " n > "/tmp/torture-count"
-    }' /tmp/torture-out
-n=$(sed -n 's/^COUNT //p' /tmp/torture-count)
+lunatik_results /tmp/torture-out "$name" "$status" ""
 
 # Every worker's runtime was stopped and every object dropped: the module
 # unloads only if nothing was left behind.
