@@ -168,12 +168,7 @@ fn no_memory(method: &str) -> LuaError {
 }
 
 /// Copies the value at `idx` into a message, for `method` (named in errors). Never raises.
-pub(crate) fn copy(
-    state: &State,
-    method: &str,
-    idx: c_int,
-    gfp: Gfp,
-) -> Result<Value, LuaError> {
+pub(crate) fn copy(state: &State, method: &str, idx: c_int, gfp: Gfp) -> Result<Value, LuaError> {
     Copier {
         state,
         left: MAX_BYTES,

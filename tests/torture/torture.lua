@@ -284,6 +284,7 @@ print(string.format("# starting the workers took %d ms, the run %d ms, stopping 
 -- The results, class by class, then the statistics.
 local stats = {}
 for _, name in ipairs(CLASSES) do
+	---@type table, table
 	local class, ctx = classes[name], ctxs[name]
 	local totals, max, min = {}, nil, nil
 	for tally in pairs(sums[name][1]) do
@@ -313,8 +314,9 @@ for _, name in ipairs(CLASSES) do
 	-- restarts here disturb it as much.
 	stats[#stats + 1] = string.format("%s:  Total: %d  Max/Min: %d/%d  Fail: %d%s", class.label,
 		totals[class.total], max, min, totals.fail, totals.fail > 0 and " !!!" or "")
-	stats[#stats + 1] = string.format("  (%s: %s; %d workers started, %d restarted; %d of %d stops caught one asleep in a wait)",
-		name, table.concat(extra, ", "), started[name], restarts[name], asleep[name], stops[name])
+	stats[#stats + 1] = string.format(
+		"  (%s: %s; %d workers started, %d restarted; %d of %d stops caught one asleep in a wait)", name,
+		table.concat(extra, ", "), started[name], restarts[name], asleep[name], stops[name])
 end
 for i = 1, math.min(#whys, 20) do
 	print("# violation: " .. whys[i])
@@ -325,7 +327,8 @@ end
 for key in pairs(keys) do
 	env.share(key, nil)
 end
-classes, states, ctxs, progress, go = nil, nil, nil, nil, nil
+---@diagnostic disable-next-line: assign-type-mismatch (dropped for the collector)
+classes, states, ctxs, progress, go = nil, nil, nil, nil, nil -- luacheck: ignore 311
 collectgarbage()
 collectgarbage()
 local refsafter = env.modulerefs()
