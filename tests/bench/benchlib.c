@@ -14,6 +14,7 @@
  *   benchlib.profiled()      -- counts the calling thread's samples too (the
  *                            -- thread that started the profile is counted)
  *   p:pause(), p:resume()    -- samples are dropped while paused
+ *   p:samples()              -- the samples of the counted threads so far
  *   p:stop()                 -- a table: samples (of the counted threads),
  *                            -- idle, other (other threads), lost (buffer
  *                            -- full), period_us, and top = {{n, name}, ...},
@@ -369,6 +370,21 @@ static int bench_setpaused(lua_State *L, bool paused)
 	return 0;
 }
 
+static int bench_samples(lua_State *L)
+{
+	void **owner = bench_checkprofile(L);
+	unsigned long n = 0;
+	unsigned int cpu;
+
+	mutex_lock(&bench_lock);
+	if (*owner != NULL && bench.owner == *owner)
+		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+			n += READ_ONCE(bench.slots[cpu].n);
+	mutex_unlock(&bench_lock);
+	lua_pushinteger(L, n);
+	return 1;
+}
+
 static int bench_pause(lua_State *L)
 {
 	return bench_setpaused(L, true);
@@ -438,6 +454,7 @@ static const luaL_Reg bench_profile_methods[] = {
 	{"stop", bench_report},
 	{"pause", bench_pause},
 	{"resume", bench_resume},
+	{"samples", bench_samples},
 	{"__gc", bench_gc},
 	{NULL, NULL}
 };
