@@ -17,7 +17,11 @@
 #                     kernel
 #   make check-debug  the VM suites on the debug kernel (lockdep, KASAN,
 #                     kmemleak)
-#   make bench        the benchmark table, measured in the VM
+#   make bench        the benchmark tables, measured in the VM: rust/sync against
+#                     the kernel's primitives, luasync against Lunatik's C
+#                     completion at the Lua level, how the cost grows (plots in
+#                     build/bench/), and where the Lua-level time goes
+#   make profile      only the profiles of the Lua-level bench
 #   make host-test    the host tests only (cargo test of tests/host)
 #   make clippy       lint the Rust code against the plain test kernel
 #   make lint         lint the Lua files: luacheck, type check, LDoc build
@@ -28,9 +32,9 @@
 # tree already built for the kernel in use; by default the pinned Lunatik is
 # built into build/, from LUNATIK_SRC or the local mirror, see
 # scripts/lunatik.sh), LLVM=1 (build the plain test kernel with clang), JOBS,
-# VM_TIMEOUT, TEST_MODULES=n (build luasync.ko alone). make install: DESTDIR,
-# INSTALL_MOD_PATH, INSTALL_MOD_DIR (extra), LUA_ROOT, MODULE_DIR
-# (see scripts/install.sh).
+# VM_TIMEOUT, TEST_MODULES=n (build luasync.ko alone), BENCH_ROUNDS (make
+# bench: rounds per measurement, 7). make install: DESTDIR, INSTALL_MOD_PATH,
+# INSTALL_MOD_DIR (extra), LUA_ROOT, MODULE_DIR (see scripts/install.sh).
 
 SHELL := /bin/bash
 
@@ -45,7 +49,8 @@ SCRIPTS := bash $(CURDIR)/scripts
 # (check-debug).
 CHECK_SUITES := install module selftest lunatik faults unload examples
 
-export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS TORTURE_THREADS TORTURE_S
+export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS TORTURE_THREADS TORTURE_S \
+	BENCH_ROUNDS
 
 # Each target runs its steps in order, and the steps are no-ops when their
 # product is up to date (the kernel build is cached by a stamp, the module
@@ -53,7 +58,7 @@ export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS
 .NOTPARALLEL:
 .PHONY: all modules install uninstall dkms-add dkms-remove dkms-check clean \
 	distclean provision kernel kernel-debug run check check-debug bench \
-	host-test clippy lint doc
+	profile host-test clippy lint doc
 
 all: modules
 
@@ -152,7 +157,11 @@ run: kernel
 
 bench: kernel
 	$(SCRIPTS)/module.sh plain
-	REQUIRE_PASS=0 $(SCRIPTS)/vm.sh plain bench bench
+	$(SCRIPTS)/bench.sh all
+
+profile: kernel
+	$(SCRIPTS)/module.sh plain
+	$(SCRIPTS)/bench.sh profile
 
 lint: provision
 	@set -o pipefail; $(SCRIPTS)/lint.sh 2>&1 | tee build/check-lint.out
