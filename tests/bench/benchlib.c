@@ -20,6 +20,8 @@
  *                            -- full), period_us, and top = {{n, name}, ...},
  *                            -- the functions the counted threads were in,
  *                            -- most samples first, named as %ps names them
+ *                            -- ("_raw_spin_unlock_irqrestore < caller" for
+ *                            -- the unlock helpers)
  *
  * The profiler. The test kernel has neither ftrace nor a PMU under QEMU's
  * TCG, and Rust code gets no mcount in 6.12, so it samples: an hrtimer per
@@ -28,7 +30,10 @@
  * it sees only what runs with interrupts enabled: the time of a section
  * with interrupts off lands on the instruction that enables them again
  * (_raw_spin_unlock_irqrestore and the like). Each sample is then charged
- * to the function that holds its address (kallsyms). One profile at a time;
+ * to the function that holds its address (kallsyms); a sample in one of
+ * those unlock helpers, frameless leaves whose return address is on the top
+ * of the stack, is charged to the helper and its caller, so the profile says
+ * whose section with interrupts off it was. One profile at a time;
  * the profile object's __gc stops it if the script did not, so no timer
  * outlives the runtime (which holds this module until it closes).
  * Test support only: never loaded outside the VM.
@@ -46,6 +51,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/sort.h>
+#include <linux/uaccess.h>
 #include <linux/string.h>
 #include <asm/irq_regs.h>
 #include <asm/ptrace.h>
@@ -58,10 +64,16 @@
 #define BENCH_MAX_TASKS		16
 #define BENCH_TOP		256	/* functions ranked */
 
+/* A sample: the interrupted instruction, and the word on the top of its stack. */
+struct bench_sample {
+	unsigned long ip;
+	unsigned long top;
+};
+
 /* One CPU's sampler. */
 struct bench_slot {
 	struct hrtimer timer;
-	unsigned long *ips;
+	struct bench_sample *samples;
 	unsigned int n;
 	unsigned int idle, other, lost;
 };
@@ -77,9 +89,10 @@ static struct {
 	struct task_struct *tasks[BENCH_MAX_TASKS];	/* compared, never followed */
 } bench;
 
-/* A function and the samples charged to it. */
+/* A function (and the caller of an unlock helper, or 0) and the samples charged to it. */
 struct bench_fn {
 	unsigned long addr;
+	unsigned long caller;
 	unsigned long n;
 };
 
@@ -88,6 +101,7 @@ struct bench_result {
 	unsigned long samples, idle, other, lost;
 	unsigned int ntop;
 	struct bench_fn top[BENCH_TOP];
+	char name[2 * KSYM_SYMBOL_LEN + 4];	/* of one entry, "function < caller" */
 };
 
 static bool bench_counted(struct task_struct *task)
@@ -110,9 +124,13 @@ static enum hrtimer_restart bench_sample(struct hrtimer *timer)
 			slot->idle++;
 		else if (!bench_counted(current) || regs == NULL || user_mode(regs))
 			slot->other++;
-		else if (slot->n < BENCH_MAX_SAMPLES)
-			slot->ips[slot->n++] = instruction_pointer(regs);
-		else
+		else if (slot->n < BENCH_MAX_SAMPLES) {
+			struct bench_sample *sample = &slot->samples[slot->n++];
+
+			sample->ip = instruction_pointer(regs);
+			if (get_kernel_nofault(sample->top, (unsigned long *)kernel_stack_pointer(regs)))
+				sample->top = 0;
+		} else
 			slot->lost++;
 	}
 	hrtimer_forward_now(timer, bench.period);
@@ -132,7 +150,7 @@ static void bench_free_slots(void)
 	unsigned int cpu;
 
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
-		kvfree(bench.slots[cpu].ips);
+		kvfree(bench.slots[cpu].samples);
 	kfree(bench.slots);
 	bench.slots = NULL;
 }
@@ -150,8 +168,8 @@ static int bench_start(void *owner, unsigned int period_us)
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		struct bench_slot *slot = &bench.slots[cpu];
 
-		slot->ips = kvmalloc_array(BENCH_MAX_SAMPLES, sizeof(*slot->ips), GFP_KERNEL);
-		if (slot->ips == NULL) {
+		slot->samples = kvmalloc_array(BENCH_MAX_SAMPLES, sizeof(*slot->samples), GFP_KERNEL);
+		if (slot->samples == NULL) {
 			bench_free_slots();
 			return -ENOMEM;
 		}
@@ -167,11 +185,14 @@ static int bench_start(void *owner, unsigned int period_us)
 	return 0;
 }
 
-static int bench_cmp_ulong(const void *a, const void *b)
+/* By function, then by caller: equal keys end up next to each other. */
+static int bench_cmp_key(const void *a, const void *b)
 {
-	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+	const struct bench_fn *x = a, *y = b;
 
-	return x < y ? -1 : x > y;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->caller < y->caller ? -1 : x->caller > y->caller;
 }
 
 static int bench_cmp_top(const void *a, const void *b)
@@ -182,60 +203,73 @@ static int bench_cmp_top(const void *a, const void *b)
 }
 
 /*
- * The start of the function holding @ip, as kallsyms knows it: @ip minus the
- * offset that "name+0xOFF/0xSIZE [module]" gives; @ip itself when no symbol
- * holds it.
+ * The start of the function holding @addr, as kallsyms knows it: @addr minus
+ * the offset that "name+0xOFF/0xSIZE [module]" gives; 0 when no symbol holds
+ * it. @unlock tells whether that function is one of the helpers that enable
+ * interrupts again (_raw_spin_unlock_irq, _raw_spin_unlock_irqrestore).
  */
-static unsigned long bench_function(unsigned long ip)
+static unsigned long bench_function(unsigned long addr, bool *unlock)
 {
 	char buf[KSYM_SYMBOL_LEN];
 	unsigned long offset = 0;
 	const char *p;
 
-	sprint_symbol(buf, ip);
+	sprint_symbol(buf, addr);
 	p = strchr(buf, '+');
-	if (p == NULL || strncmp(p, "+0x", 3) != 0)
-		return ip;
+	if (p == NULL || strncmp(p, "+0x", 3) != 0 || p == buf)
+		return 0;
+	if (unlock != NULL)
+		*unlock = strncmp(buf, "_raw_spin_unlock_irq", strlen("_raw_spin_unlock_irq")) == 0;
 	for (p += 3; isxdigit(*p); p++)
 		offset = offset * 16 + hex_to_bin(*p);
-	return offset <= ip ? ip - offset : ip;
+	return offset <= addr ? addr - offset : 0;
 }
 
 /*
- * Charges @all[0..@n) (instruction pointers, sorted here) to their functions
- * and fills @res with the BENCH_TOP functions that got most samples.
+ * Charges the samples @all[0..@n) to their functions (in @keys, @n of them)
+ * and fills @res with the BENCH_TOP keys that got most samples. A sample no
+ * symbol holds is charged to its own address.
  */
-static void bench_rank(unsigned long *all, size_t n, struct bench_result *res)
+static void bench_rank(const struct bench_sample *all, struct bench_fn *keys, size_t n,
+		       struct bench_result *res)
 {
-	struct bench_fn *runs;
+	unsigned long last = 0, fn = 0;
 	size_t i, j, nruns = 0;
+	bool unlock = false;
 
-	sort(all, n, sizeof(*all), bench_cmp_ulong, NULL);
-	/* One kallsyms lookup per distinct address. */
+	for (i = 0; i < n; i++) {
+		keys[i].addr = all[i].ip;
+		keys[i].caller = all[i].top;
+		keys[i].n = 1;
+	}
+	/* One kallsyms lookup per distinct address, and per caller of an unlock helper. */
+	sort(keys, n, sizeof(*keys), bench_cmp_key, NULL);
 	for (i = 0; i < n; i = j) {
-		unsigned long fn = bench_function(all[i]);
+		unsigned long caller;
 
-		for (j = i + 1; j < n && all[j] == all[i]; j++)
-			all[j] = fn;
-		all[i] = fn;
-	}
-	sort(all, n, sizeof(*all), bench_cmp_ulong, NULL);
-	runs = kvmalloc_array(n ? n : 1, sizeof(*runs), GFP_KERNEL);
-	if (runs == NULL) {
-		res->ntop = 0;
-		return;
-	}
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && all[j] == all[i]; j++)
+		if (i == 0 || keys[i].addr != last) {
+			last = keys[i].addr;
+			fn = bench_function(last, &unlock);
+		}
+		caller = unlock ? bench_function(keys[i].caller, NULL) : 0;
+
+		for (j = i; j < n && keys[j].addr == keys[i].addr && keys[j].caller == keys[i].caller; j++)
 			;
-		runs[nruns].addr = all[i];
-		runs[nruns].n = j - i;
-		nruns++;
+		while (i < j) {
+			keys[i].addr = fn ? fn : keys[i].addr;
+			keys[i++].caller = caller;
+		}
 	}
-	sort(runs, nruns, sizeof(*runs), bench_cmp_top, NULL);
+	sort(keys, n, sizeof(*keys), bench_cmp_key, NULL);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && bench_cmp_key(&keys[j], &keys[i]) == 0; j++)
+			;
+		keys[nruns] = keys[i];
+		keys[nruns++].n = j - i;
+	}
+	sort(keys, nruns, sizeof(*keys), bench_cmp_top, NULL);
 	res->ntop = min_t(size_t, nruns, BENCH_TOP);
-	memcpy(res->top, runs, res->ntop * sizeof(*runs));
-	kvfree(runs);
+	memcpy(res->top, keys, res->ntop * sizeof(*keys));
 }
 
 /*
@@ -244,7 +278,8 @@ static void bench_rank(unsigned long *all, size_t n, struct bench_result *res)
  */
 static bool bench_stop(void *owner, struct bench_result *res)
 {
-	unsigned long *all = NULL;
+	struct bench_sample *all = NULL;
+	struct bench_fn *keys = NULL;
 	unsigned int cpu;
 	size_t n = 0;
 
@@ -264,17 +299,19 @@ static bool bench_stop(void *owner, struct bench_result *res)
 			res->lost += slot->lost;
 		}
 		all = kvmalloc_array(res->samples ? res->samples : 1, sizeof(*all), GFP_KERNEL);
+		keys = kvmalloc_array(res->samples ? res->samples : 1, sizeof(*keys), GFP_KERNEL);
 	}
-	if (all != NULL) {
+	if (all != NULL && keys != NULL) {
 		for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
 			struct bench_slot *slot = &bench.slots[cpu];
 
-			memcpy(all + n, slot->ips, slot->n * sizeof(*all));
+			memcpy(all + n, slot->samples, slot->n * sizeof(*all));
 			n += slot->n;
 		}
-		bench_rank(all, n, res);
-		kvfree(all);
+		bench_rank(all, keys, n, res);
 	}
+	kvfree(keys);
+	kvfree(all);
 	bench_free_slots();
 	bench.owner = NULL;
 	return true;
@@ -405,7 +442,6 @@ static int bench_report(lua_State *L)
 {
 	void **owner = bench_checkprofile(L);
 	struct bench_result *res;
-	char name[KSYM_SYMBOL_LEN];
 	unsigned int i;
 	bool stopped;
 
@@ -429,8 +465,12 @@ static int bench_report(lua_State *L)
 		lua_createtable(L, 2, 0);
 		lua_pushinteger(L, res->top[i].n);
 		lua_rawseti(L, -2, 1);
-		snprintf(name, sizeof(name), "%ps", (void *)res->top[i].addr);
-		lua_pushstring(L, name);
+		if (res->top[i].caller)
+			snprintf(res->name, sizeof(res->name), "%ps < %ps", (void *)res->top[i].addr,
+				 (void *)res->top[i].caller);
+		else
+			snprintf(res->name, sizeof(res->name), "%ps", (void *)res->top[i].addr);
+		lua_pushstring(L, res->name);
 		lua_rawseti(L, -2, 2);
 		lua_rawseti(L, -2, i + 1);
 	}

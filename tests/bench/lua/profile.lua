@@ -45,7 +45,9 @@ local function report(workload, r, threads)
 		r.lost > 0 and (", " .. r.lost .. " lost (buffer full)") or ""))
 	local bymodule, order, ranked = {}, {}, 0
 	for _, entry in ipairs(r.top) do
-		local module = string.match(entry[2], "%[([%w_]+)%]$") or "vmlinux"
+		-- "function [module]", or "helper < caller [module]": the helper's.
+		local fn = string.match(entry[2], "^(.-) < ") or entry[2]
+		local module = string.match(fn, "%[([%w_]+)%]$") or "vmlinux"
 		if bymodule[module] == nil then
 			bymodule[module] = 0
 			order[#order + 1] = module
