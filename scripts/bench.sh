@@ -28,9 +28,16 @@ demangle() {
     c++filt | sed -E 's/\[[0-9a-f]{16}\]//g'
 }
 
+# Where it ran: the numbers mean little without it.
+machine() {
+    echo "host: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
+        "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg);" \
+        "$(qemu-system-x86_64 --version | head -n 1), TCG, 2 vCPUs"
+}
+
 status=0
 if [ "$what" != plot ]; then
-    BENCH_WHAT=$what REQUIRE_PASS=0 bash "$TOP/scripts/vm.sh" plain "$name" bench 2>&1 |
+    { machine; BENCH_WHAT=$what REQUIRE_PASS=0 bash "$TOP/scripts/vm.sh" plain "$name" bench 2>&1; } |
         demangle | tee "$report" || status=$?
     say "the bench's output: $report"
 fi

@@ -145,6 +145,9 @@ profiles() {
     done
 }
 
+echo "guest: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs," \
+    "$(uname -r), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+
 case $what in
     all)
         kernel_level
