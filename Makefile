@@ -14,12 +14,16 @@
 #                     kernel, every tree under build/ (CI runs it)
 #   make run          boot the test VM, load luasync, run the examples
 #   make check        Lua lint, host tests, then the VM suites on the plain
-#                     kernel
+#                     kernel, a torture of TORTURE_CHECK_S seconds included
 #   make check-debug  the VM suites on the debug kernel (lockdep, KASAN,
-#                     kmemleak), then a bounded torture
+#                     kmemleak, failslab), the unload race 1000 times
 #   make torture      the Lua-level torture test (tests/torture) in the VM;
 #                     FLAVOUR=debug (or make torture-debug) on the debug kernel
-#   make bench        the benchmark table, measured in the VM
+#   make bench        the benchmark tables, measured in the VM: rust/sync against
+#                     the kernel's primitives, luasync against Lunatik's C
+#                     completion at the Lua level, how the cost grows (plots in
+#                     build/bench/), and where the Lua-level time goes
+#   make profile      only the profiles of the Lua-level bench
 #   make host-test    the host tests only (cargo test of tests/host)
 #   make clippy       lint the Rust code against the plain test kernel
 #   make fmt          format the Rust code as the kernel does (lint checks it)
@@ -31,11 +35,12 @@
 # tree already built for the kernel in use; by default the pinned Lunatik is
 # built into build/, from LUNATIK_SRC or the local mirror, see
 # scripts/lunatik.sh), LLVM=1 (build the plain test kernel with clang), JOBS,
-# VM_TIMEOUT, TEST_MODULES=n (build luasync.ko alone). make install: DESTDIR,
-# INSTALL_MOD_PATH, INSTALL_MOD_DIR (extra), LUA_ROOT, MODULE_DIR
-# (see scripts/install.sh). The torture: TORTURE_THREADS (workers per class),
-# TORTURE_S (seconds of make torture), TORTURE_CHECK_S (seconds of the one in
-# make check and check-debug), FLAVOUR (plain or debug).
+# VM_TIMEOUT, TEST_MODULES=n (build luasync.ko alone), BENCH_ROUNDS (make
+# bench: rounds per measurement, 7). make install: DESTDIR, INSTALL_MOD_PATH,
+# INSTALL_MOD_DIR (extra), LUA_ROOT, MODULE_DIR (see scripts/install.sh). The
+# torture: TORTURE_THREADS (workers per class), TORTURE_S (seconds of make
+# torture), TORTURE_CHECK_S (seconds of the one in make check and
+# check-debug), FLAVOUR (plain or debug).
 
 SHELL := /bin/bash
 
@@ -55,7 +60,8 @@ TORTURE_THREADS ?= 4
 TORTURE_S ?= 30
 TORTURE_CHECK_S ?= 5
 
-export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS TORTURE_THREADS TORTURE_S
+export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS TORTURE_THREADS TORTURE_S \
+	BENCH_ROUNDS
 
 # Each target runs its steps in order, and the steps are no-ops when their
 # product is up to date (the kernel build is cached by a stamp, the module
@@ -63,7 +69,7 @@ export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS
 .NOTPARALLEL:
 .PHONY: all modules install uninstall dkms-add dkms-remove dkms-check clean \
 	distclean provision kernel kernel-debug run check check-debug torture \
-	torture-debug bench host-test clippy lint doc fmt
+	torture-debug bench profile host-test clippy lint doc fmt
 
 all: modules
 
@@ -177,7 +183,11 @@ run: kernel
 
 bench: kernel
 	$(SCRIPTS)/module.sh plain
-	REQUIRE_PASS=0 $(SCRIPTS)/vm.sh plain bench bench
+	$(SCRIPTS)/bench.sh all
+
+profile: kernel
+	$(SCRIPTS)/module.sh plain
+	$(SCRIPTS)/bench.sh profile
 
 lint: provision
 	@set -o pipefail; $(SCRIPTS)/lint.sh 2>&1 | tee build/check-lint.out

@@ -11,7 +11,7 @@ export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-$LLVM_VERSION/lib}
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # Settings of the VM suites that the host passes on to the guest when set.
-GUEST_SETTINGS="UNLOAD_ROUNDS TORTURE_THREADS TORTURE_S"
+GUEST_SETTINGS="UNLOAD_ROUNDS TORTURE_THREADS TORTURE_S BENCH_WHAT BENCH_ROUNDS"
 
 die() { echo "luasync: $*" >&2; exit 1; }
 say() { echo "luasync: $*" >&2; }

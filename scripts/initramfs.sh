@@ -110,10 +110,10 @@ MODDIR=/lib/modules/luasync
 LUNATIK_MODDIR=$lunatik_moddir
 KMEMLEAK=$kmemleak
 EOF
-# Settings of the suites (all counts), passed on when set on the host.
+# Settings of the suites (counts and words), passed on when set on the host.
 for v in $GUEST_SETTINGS; do
     eval "value=\${$v:-}"
-    case $value in *[!0-9]*) die "$v must be a non-negative integer, got '$value'" ;; esac
+    case $value in *[!A-Za-z0-9_]*) die "$v must be a number or a word, got '$value'" ;; esac
     if [ -n "$value" ]; then echo "$v=$value" >>etc/luasync.conf; fi
 done
 

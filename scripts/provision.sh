@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the bench needs, idempotently: Debian packages (lua5.4 runs
 # Lunatik's code generator; lua-check, lua-ldoc, lua-markdown and jq serve
-# scripts/lint.sh and make doc; dkms serves make dkms-check), rust-src and
-# bindgen-cli. Present tools are not reinstalled.
+# scripts/lint.sh and make doc; dkms serves make dkms-check; gnuplot-nox draws
+# make bench's plots and binutils' c++filt demangles its profiles), rust-src
+# and bindgen-cli. Present tools are not reinstalled.
 . "$(dirname "$0")/common.sh"
 
 PACKAGES=(linux-source-6.12 gcc make flex bison bc libelf-dev libssl-dev cpio
           xz-utils kmod rsync busybox-static qemu-system-x86 "libclang-$LLVM_VERSION-dev"
           "clang-$LLVM_VERSION" "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION" lua5.4
-          lua-check lua-ldoc lua-markdown jq dkms)
+          lua-check lua-ldoc lua-markdown jq dkms gnuplot-nox binutils)
 
 mkdir -p "$BUILD"
 missing=()

@@ -55,3 +55,42 @@ pub(crate) fn pingpong(n: u32, ping_cpu: Option<u32>, pong_cpu: Option<u32>) -> 
     // process context, holding no lock; the CPUs are online or negative.
     ns(unsafe { luasync_bench_kernel_pingpong(n, ping_cpu, pong_cpu) })
 }
+
+extern "C" {
+    fn luasync_bench_kernel_contend_mutex(nthreads: u32, ops: u32) -> i64;
+    fn luasync_bench_kernel_contend_semaphore(nthreads: u32, ops: u32) -> i64;
+    fn luasync_bench_kernel_release_all(nwaiters: u32) -> i64;
+    fn luasync_bench_kernel_objects_complete(count: u32, n: u32) -> i64;
+    fn luasync_bench_kernel_objects_lock(count: u32, n: u32) -> i64;
+}
+
+/// `nthreads` threads each doing `ops` `mutex_lock()` + `mutex_unlock()` of one mutex.
+pub(crate) fn contend_mutex(nthreads: u32, ops: u32) -> Option<u64> {
+    // SAFETY: the C function may sleep; the bench calls it from its module init, in
+    // process context, holding no lock.
+    ns(unsafe { luasync_bench_kernel_contend_mutex(nthreads, ops) })
+}
+
+/// `nthreads` threads each doing `ops` `down_interruptible()` + `up()` of one semaphore.
+pub(crate) fn contend_semaphore(nthreads: u32, ops: u32) -> Option<u64> {
+    // SAFETY: as in `contend_mutex`.
+    ns(unsafe { luasync_bench_kernel_contend_semaphore(nthreads, ops) })
+}
+
+/// `complete_all()` releasing `nwaiters` threads asleep in `wait_for_completion()`.
+pub(crate) fn release_all(nwaiters: u32) -> Option<u64> {
+    // SAFETY: as in `contend_mutex`.
+    ns(unsafe { luasync_bench_kernel_release_all(nwaiters) })
+}
+
+/// `n` `complete()` + `try_wait_for_completion()`, round robin over `count` completions.
+pub(crate) fn objects_complete(count: u32, n: u32) -> Option<u64> {
+    // SAFETY: as in `contend_mutex`.
+    ns(unsafe { luasync_bench_kernel_objects_complete(count, n) })
+}
+
+/// `n` `mutex_lock()` + `mutex_unlock()`, round robin over `count` mutexes.
+pub(crate) fn objects_lock(count: u32, n: u32) -> Option<u64> {
+    // SAFETY: as in `contend_mutex`.
+    ns(unsafe { luasync_bench_kernel_objects_lock(count, n) })
+}

@@ -5,9 +5,11 @@
 //! Loading the module times each operation of `rust/sync/` and the same operation of the
 //! kernel's own primitive (`struct mutex`, `struct completion`, `struct semaphore`), side
 //! by side: several rounds, each timing every operation on both sides in alternating
-//! order, then the median of the rounds. It prints one table row per operation with
-//! `pr_info`: nanoseconds per operation on each side and their ratio. It is a
-//! measurement, not a test: nothing in it passes or fails.
+//! order, then the median of the rounds. It prints two tables with `pr_info`, one row per
+//! operation, nanoseconds per operation on each side and their ratio: the operations
+//! ([`ops`]), then how their cost grows with the work ([`scale`]: contending threads,
+//! waiters released at once, live objects). It is a measurement, not a test: nothing in
+//! it passes or fails.
 
 use kernel::prelude::*;
 
@@ -21,10 +23,13 @@ mod kthread;
 
 mod baseline;
 mod luasync;
+mod luasync_scale;
 mod ops;
+mod scale;
 mod stats;
 
 use ops::Op;
+use scale::Scale;
 
 module! {
     type: Bench,
@@ -43,25 +48,7 @@ struct Bench;
 impl kernel::Module for Bench {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let subjects = luasync::Subjects::new()?;
-        let mut luasync_ns = [[None; ROUNDS]; Op::ALL.len()];
-        let mut kernel_ns = [[None; ROUNDS]; Op::ALL.len()];
-        for round in 0..ROUNDS {
-            for (i, op) in Op::ALL.iter().enumerate() {
-                // Alternate which side goes first, so neither always runs warm.
-                let (l, k) = if round % 2 == 0 {
-                    let l = op.luasync(&subjects);
-                    (l, op.kernel())
-                } else {
-                    let k = op.kernel();
-                    (op.luasync(&subjects), k)
-                };
-                if let (Some(ls), Some(ks)) = (luasync_ns.get_mut(i), kernel_ns.get_mut(i)) {
-                    if let (Some(lr), Some(kr)) = (ls.get_mut(round), ks.get_mut(round)) {
-                        (*lr, *kr) = (l, k);
-                    }
-                }
-            }
-        }
+        let ops = medians(&Op::ALL, |op| op.luasync(&subjects), |op| op.kernel());
         pr_info!(
             "luasync bench: ns per operation, median of {} rounds\n",
             ROUNDS
@@ -73,19 +60,74 @@ impl kernel::Module for Bench {
             "kernel_ns",
             "ratio"
         );
-        for (op, (l, k)) in Op::ALL.iter().zip(luasync_ns.iter().zip(kernel_ns.iter())) {
-            let l = median_of(l);
-            let k = median_of(k);
+        for (op, (l, k)) in Op::ALL.iter().zip(ops.iter()) {
             pr_info!(
                 "{:<20} {:>10} {:>10} {:>6}\n",
                 op.name(),
-                stats::per_op(l, op.count()),
-                stats::per_op(k, op.count()),
-                stats::ratio(l, k)
+                stats::per_op(*l, op.count()),
+                stats::per_op(*k, op.count()),
+                stats::ratio(*l, *k)
+            );
+        }
+
+        let rows = medians(&Scale::ALL, Scale::luasync, Scale::kernel);
+        pr_info!(
+            "luasync bench: how the cost grows, ns per op (completeall: all released), median of {} rounds\n",
+            ROUNDS
+        );
+        pr_info!(
+            "{:<26} {:>7} {:>10} {:>10} {:>6}\n",
+            "row",
+            "work",
+            "rust_ns",
+            "kernel_ns",
+            "ratio"
+        );
+        for (row, (l, k)) in Scale::ALL.iter().zip(rows.iter()) {
+            pr_info!(
+                "{:<26} {:>7} {:>10} {:>10} {:>6}\n",
+                row.name(),
+                row.work(),
+                stats::per_op(*l, row.count()),
+                stats::per_op(*k, row.count()),
+                stats::ratio(*l, *k)
             );
         }
         Ok(Bench)
     }
+}
+
+/// Times every row on both sides, [`ROUNDS`] times, alternating which side goes first
+/// so that neither always runs warm; the medians of each row (`None` if any round
+/// failed), `rust/sync/` first.
+fn medians<T: Copy, const N: usize>(
+    rows: &[T; N],
+    luasync: impl Fn(T) -> Option<u64>,
+    kernel: impl Fn(T) -> Option<u64>,
+) -> [(Option<u64>, Option<u64>); N] {
+    let mut luasync_ns = [[None; ROUNDS]; N];
+    let mut kernel_ns = [[None; ROUNDS]; N];
+    for round in 0..ROUNDS {
+        for (i, row) in rows.iter().enumerate() {
+            let (l, k) = if round % 2 == 0 {
+                let l = luasync(*row);
+                (l, kernel(*row))
+            } else {
+                let k = kernel(*row);
+                (luasync(*row), k)
+            };
+            if let (Some(ls), Some(ks)) = (luasync_ns.get_mut(i), kernel_ns.get_mut(i)) {
+                if let (Some(lr), Some(kr)) = (ls.get_mut(round), ks.get_mut(round)) {
+                    (*lr, *kr) = (l, k);
+                }
+            }
+        }
+    }
+    let mut out = [(None, None); N];
+    for (o, (l, k)) in out.iter_mut().zip(luasync_ns.iter().zip(kernel_ns.iter())) {
+        *o = (median_of(l), median_of(k));
+    }
+    out
 }
 
 /// The median of a row's rounds; `None` if any round failed.

@@ -1,38 +1,168 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Suite `bench`: rust/sync/ against the kernel's own primitives.
+# Suite `bench`: luasync against the kernel's primitives and against
+# Lunatik's own C completion, measured in one boot. A measurement, not a
+# test: it prints tables and no results, and fails only when something does
+# not run (a module that does not load or unload, a Lua file that raises, a
+# table that is not printed). Runs in the guest (busybox sh) with $MODDIR
+# and $LUNATIK_MODDIR holding the modules.
 #
-# Loads luasync_bench.ko, whose init times every operation on both sides and
-# prints the table with pr_info; re-emits the table from the kernel log; unloads
-# the module. A measurement, not a test: it prints no results, and fails only
-# when the module does not load, print its table or unload. Runs in the guest
-# (busybox sh) with $MODDIR holding the modules.
+# BENCH_WHAT: "all" (default), or one part: "kernel", "lua" or "profile".
+# BENCH_ROUNDS: rounds per measurement (default 7); the tables show medians.
+#
+#   1. kernel level: luasync_bench.ko (tests/bench/*.rs, kernel_baseline.c)
+#      times rust/sync/ against struct mutex, completion and semaphore, and
+#      prints its tables when it loads;
+#   2. Lua level: lua/measure.lua runs in Lunatik once per round with
+#      luasync.ko loaded and once with Lunatik's luacompletion.ko in its place
+#      (both export luaopen_completion: one is unloaded, the other loaded), the
+#      order alternating; this script takes the medians and prints the tables;
+#   3. profiles: lua/profile.lua, once with each completion.
 
 : "${MODDIR:?MODDIR must name the directory holding luasync_bench.ko}"
-mod=luasync_bench
+: "${LUNATIK_MODDIR:?LUNATIK_MODDIR must name the directory holding Lunatik's modules}"
 
-if ! out=$(insmod "$MODDIR/$mod.ko" 2>&1); then
-    echo "# insmod $mod.ko failed:"
-    echo "$out" | sed 's/^/#   /'
-    exit 1
-fi
+here=$(pwd)
+# shellcheck source=tests/lunatik/lunatik.sh
+. "$here/../lunatik/lunatik.sh"
 
-# The module's lines of the kernel log, from its last table on, without the
-# printk prefix ("[    1.234567] luasync_bench: ").
-table=$(dmesg | sed -n "s/^.*$mod: //p" |
-    awk '/^luasync bench:/ { n = 0 } { line[n++] = $0 } END { for (i = 0; i < n; i++) print line[i] }')
+what=${BENCH_WHAT:-all}
+rounds=${BENCH_ROUNDS:-7}
+# Where Lunatik finds the bench's scripts as luasync/bench/NAME.
+luadir=/lib/modules/lua/luasync/bench
+args=/tmp/luasync-bench.args
+samples=/tmp/luasync-bench.samples
+kernel_table=/tmp/luasync-bench.kernel
+file_timeout=600
 
 status=0
-if [ -n "$table" ]; then
-    echo "$table"
-else
-    echo "# $mod printed no table"
+problem() {
+    echo "# $*"
     status=1
-fi
+}
 
-if ! out=$(rmmod "$mod" 2>&1); then
-    echo "# rmmod $mod failed:"
-    echo "$out" | sed 's/^/#   /'
-    status=1
-fi
+# Per-call loops: calls per measurement; ping-pong round trips on one CPU and
+# across CPUs (a cross-CPU wake-up under TCG costs about a millisecond);
+# live objects; operations per contention measurement (split among the
+# threads); samples per profiled workload, and the time it may take at most.
+settings() {
+    cat <<EOF
+impl=$1
+calls=50000
+rounds_same=1000
+rounds_cross=200
+objects=100000
+object_calls=50000
+contend=2000
+profile_samples=4000
+profile_limit_ms=10000
+profile_period_us=250
+profile_top=20
+EOF
+}
+
+kernel_level() {
+    mod=luasync_bench
+    if ! out=$(insmod "$MODDIR/$mod.ko" 2>&1); then
+        problem "insmod $mod.ko failed:"
+        echo "$out" | sed 's/^/#   /'
+        return
+    fi
+    # The module's lines of the kernel log, from its first table on, without
+    # the printk prefix ("[    1.234567] luasync_bench: ").
+    dmesg | sed -n "s/^.*$mod: //p" |
+        awk '/^luasync bench: ns per operation/ { n = 0 } { line[n++] = $0 }
+             END { for (i = 0; i < n; i++) print line[i] }' >"$kernel_table"
+    if [ -s "$kernel_table" ]; then
+        cat "$kernel_table"
+    else
+        problem "$mod printed no table"
+    fi
+    if ! out=$(rmmod "$mod" 2>&1); then
+        problem "rmmod $mod failed:"
+        echo "$out" | sed 's/^/#   /'
+    fi
+}
+
+# use luasync|lunatik: loads that completion and unloads the other.
+use() {
+    case $1 in
+        luasync) drop=luacompletion ko=$MODDIR/luasync.ko ;;
+        lunatik) drop=luasync ko=$LUNATIK_MODDIR/luacompletion.ko ;;
+    esac
+    if grep -q "^$drop " /proc/modules && ! out=$(rmmod "$drop" 2>&1); then
+        problem "rmmod $drop: $out"
+        return 1
+    fi
+    grep -q "^$(basename "$ko" .ko) " /proc/modules && return 0
+    if ! out=$(insmod "$ko" 2>&1); then
+        problem "insmod $(basename "$ko"): $out"
+        return 1
+    fi
+}
+
+# lua FILE IMPL: runs lua/FILE with IMPL's completion; its output in /tmp/luasync-bench.out.
+lua() {
+    use "$2" || return 1
+    settings "$2" >"$args"
+    if ! lunatik_exec "$here/lua/$1" "bench/$1" plain "$file_timeout" >/tmp/luasync-bench.out; then
+        problem "lua/$1 with $2's completion failed:"
+        grep -v '^sample ' /tmp/luasync-bench.out | sed 's/^/#   /'
+        return 1
+    fi
+}
+
+lua_setup() {
+    if ! out=$(lunatik_load); then
+        problem "Lunatik's modules do not load: $out"
+        return 1
+    fi
+    mkdir -p "$luadir" && cp "$here"/lua/*.lua "$luadir/"
+}
+
+lua_level() {
+    : >"$samples"
+    round=1
+    while [ "$round" -le "$rounds" ]; do
+        # Alternate which goes first, so neither always runs warm.
+        if [ $((round % 2)) = 1 ]; then order="luasync lunatik"; else order="lunatik luasync"; fi
+        for impl in $order; do
+            lua measure.lua "$impl" || return 1
+            grep '^sample ' /tmp/luasync-bench.out >>"$samples"
+        done
+        round=$((round + 1))
+    done
+    echo
+    awk -v rounds="$rounds" -v kernel_table="$kernel_table" -f "$here/tables.awk" "$samples"
+}
+
+profiles() {
+    echo
+    echo "Profiles (lua/profile.lua): where the time of each workload goes, by kernel function"
+    for impl in luasync lunatik; do
+        lua profile.lua "$impl" || return 1
+        grep -v "^$LUNATIK_MARKER" /tmp/luasync-bench.out
+    done
+}
+
+echo "guest: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs," \
+    "$(uname -r), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+
+case $what in
+    all)
+        kernel_level
+        lua_setup && lua_level && profiles
+        ;;
+    kernel) kernel_level ;;
+    lua) lua_setup && lua_level ;;
+    profile) lua_setup && profiles ;;
+    *) problem "unknown BENCH_WHAT=$what (all, kernel, lua or profile)" ;;
+esac
+
+# Every runtime of the bench has stopped: both completions must unload.
+for m in luasync luacompletion; do
+    if grep -q "^$m " /proc/modules && ! out=$(rmmod "$m" 2>&1); then
+        problem "rmmod $m: $out"
+    fi
+done
 exit $status

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# make bench, make profile: boots the plain test kernel with the bench suite
+# (tests/bench/run.sh), prints its tables with the Rust symbols of the
+# profiles demangled, keeps them in build/bench/, and draws the curves of the
+# scaling table there (gnuplot, SVG).
+#
+#   scripts/bench.sh all|profile
+#   scripts/bench.sh plot          (draws again from build/bench/bench.txt)
+#
+# A measurement, not a test: it fails only when something did not run (see
+# run.sh). Environment: BENCH_ROUNDS (rounds per measurement, default 7).
+# shellcheck source=scripts/common.sh
+. "$(dirname "$0")/common.sh"
+
+what=${1:-all}
+case $what in
+    all | plot) name=bench ;;
+    profile) name=profile ;;
+    *) die "usage: bench.sh all|profile|plot" ;;
+esac
+out=$BUILD/bench
+mkdir -p "$out"
+report=$out/$name.txt
+
+# Rust's v0 symbol names, demangled (binutils' c++filt reads them), without
+# the crate hashes ("luasync[0123456789abcdef]::sync::..." -> "luasync::sync::...").
+demangle() {
+    c++filt | sed -E 's/\[[0-9a-f]{16}\]//g'
+}
+
+# Where it ran: the numbers mean little without it.
+machine() {
+    echo "host: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
+        "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg);" \
+        "$(qemu-system-x86_64 --version | head -n 1), TCG, 2 vCPUs"
+}
+
+status=0
+if [ "$what" != plot ]; then
+    { machine; BENCH_WHAT=$what REQUIRE_PASS=0 bash "$TOP/scripts/vm.sh" plain "$name" bench 2>&1; } |
+        demangle | tee "$report" || status=$?
+    say "the bench's output: $report"
+fi
+[ -f "$report" ] || die "no $report: run make bench first"
+
+# The scaling table: from its title to the next empty line, the data rows
+# "ROW WORK LUASYNC LUNATIK RUST KERNEL ...", "-" where not measured.
+table=$(awk '/^Lua and kernel level: how the cost grows/ { on = 1; next }
+             on && /^$/ { on = 0 }
+             on && $2 ~ /^[0-9]+$/ { print }' "$report")
+if [ -z "$table" ]; then
+    [ "$what" = profile ] || say "no scaling table in the output: no plots"
+    exit "$status"
+fi
+
+# One data file per row: "WORK LUASYNC LUNATIK RUST KERNEL".
+for row in mutex_lock+unlock semaphore_down+up completeall 'objects_complete+wait(0)' objects_lock+unlock; do
+    awk -v row="$row" '$1 == row { print $2, $3, $4, $5, $6 }' <<<"$table" >"$out/$row.dat"
+done
+
+plot() { # NAME TITLE XLABEL XTICS YLABEL PLOT-COMMAND
+    cat >"$out/$1.gp" <<EOF
+set terminal svg size 900,640 dynamic font "sans,12"
+set output "$out/$1.svg"
+set title "$2 (QEMU TCG, 2 vCPUs; medians)"
+set xlabel "$3"
+set xtics ($4)
+set ylabel "$5"
+set logscale xy
+set offsets graph 0.05, graph 0.05, 0, 0
+set datafile missing "-"
+set key below
+set grid
+plot $6
+EOF
+    if gnuplot "$out/$1.gp"; then
+        say "plot: $out/$1.svg"
+    else
+        say "gnuplot failed on $out/$1.gp"
+        status=1
+    fi
+}
+
+# Columns of the data files: 2 luasync (Lua), 3 Lunatik's C completion
+# (Lua), 4 rust/sync, 5 the kernel's primitive.
+lines() { # FILE LABEL COLUMNS...
+    local file=$1 label=$2 col who sep=""
+    shift 2
+    for col in "$@"; do
+        case $col in
+            2) who="luasync (Lua)" ;;
+            3) who="Lunatik C completion (Lua)" ;;
+            4) who="rust/sync" ;;
+            5) who="kernel" ;;
+        esac
+        printf '%s"%s" using 1:%s with linespoints title "%s%s"' "$sep" "$out/$file.dat" "$col" "$label" "$who"
+        sep=", "
+    done
+}
+
+command -v gnuplot >/dev/null || die "no gnuplot (apt-get install gnuplot-nox)"
+# The works of a row, as gnuplot's xtics list them.
+ticks() { awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $1 }' "$out/$1.dat"; }
+
+plot contention "Threads contending for one lock" "threads" "$(ticks mutex_lock+unlock)" "ns per operation" \
+    "$(lines mutex_lock+unlock "mutex lock+unlock, " 2 4 5), $(lines semaphore_down+up "semaphore down+up, " 2 4 5)"
+plot completeall "Releasing waiters at once (completeall)" "waiters" "$(ticks completeall)" "ns until the last one ran" \
+    "$(lines completeall "" 2 4 5)"
+plot objects "Operations spread over live objects" "live objects" "$(ticks 'objects_complete+wait(0)')" "ns per operation" \
+    "$(lines 'objects_complete+wait(0)' "complete+wait(0), " 2 3 4 5), $(lines objects_lock+unlock "lock+unlock, " 2 4 5)"
+exit "$status"
