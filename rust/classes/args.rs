@@ -37,9 +37,13 @@ pub(super) fn expected_object<T: Private>(state: &State, idx: c_int, missing: Mi
 /// An optional integer argument, as `luaL_optinteger` reads it: `default` when absent or
 /// `nil`; a number with an exact integer value or a string that converts to one otherwise.
 pub(super) fn opt_integer(state: &State, idx: c_int, default: i64) -> Result<i64, LuaError> {
+    // The integer first: one call into Lua in the common case.
+    if let Some(value) = state.integer(idx) {
+        return Ok(value);
+    }
     match state.kind(idx) {
         Type::None | Type::Nil => Ok(default),
-        _ => state.integer(idx).ok_or_else(|| not_integer(state, idx)),
+        _ => Err(not_integer(state, idx)),
     }
 }
 

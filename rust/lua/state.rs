@@ -84,12 +84,10 @@ impl State {
     /// The value at `idx` as `luaL_checkinteger` takes it: a number with an exact integer
     /// value, or a string that converts to one ("100", "0x10"). The stack is not changed.
     pub(crate) fn integer(&self, idx: c_int) -> Option<i64> {
-        if !matches!(self.kind(idx), Type::Number | Type::String) {
-            return None;
-        }
         let mut isnum: c_int = 0;
-        // SAFETY: as in `kind`; `isnum` is a valid place for the flag. Converting a string
-        // allocates nothing and leaves the value on the stack as it is.
+        // SAFETY: as in `kind`; `isnum` is a valid place for the flag. A value that is no
+        // number and no string gives `isnum == 0`; converting a string allocates nothing
+        // and leaves the value on the stack as it is.
         let value = unsafe { ffi::lua_tointegerx(self.raw, idx, &mut isnum) };
         (isnum != 0).then_some(value)
     }

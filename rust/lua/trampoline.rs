@@ -67,17 +67,20 @@ const _: () = assert!(!needs_drop::<Reply>());
 const _: () = assert!(!needs_drop::<LuaError>());
 const _: () = assert!(!needs_drop::<State>());
 
-/// The inner function of a trampoline.
-pub(crate) type Inner = fn(&mut State) -> Result<Reply, LuaError>;
-
 /// Runs `inner` on the state of the running C function, then pushes its results or raises
-/// its error. Returns the number of results, as a `lua_CFunction` does.
+/// its error. Returns the number of results, as a `lua_CFunction` does. Inlined into each
+/// C function, so that `inner` (a function item) is called directly, not through a
+/// pointer.
 ///
 /// # Safety
 ///
 /// `raw` must be the state that Lua passed to the running C function, and the returned
 /// count must be returned by that function to Lua right away.
-pub(crate) unsafe fn trampoline(raw: *mut ffi::lua_State, inner: Inner) -> c_int {
+#[inline(always)]
+pub(crate) unsafe fn trampoline<F>(raw: *mut ffi::lua_State, inner: F) -> c_int
+where
+    F: FnOnce(&mut State) -> Result<Reply, LuaError>,
+{
     // SAFETY: the caller passes the state of the running C function; the handle lives
     // only during this call.
     let mut state = unsafe { State::from_raw(raw) };
@@ -181,6 +184,8 @@ fn push_bytes(state: &State, bytes: &[u8]) {
 ///
 /// Safe to call only from the trampoline: nothing the frames between here and the
 /// protected call own needs dropping (see the rule).
+#[cold]
+#[inline(never)]
 fn raise(state: &State, error: LuaError) -> c_int {
     let l = state.as_ptr();
     match error {

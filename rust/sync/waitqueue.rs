@@ -258,6 +258,10 @@ pub(crate) struct Guard<'a, T> {
 impl<T> Guard<'_, T> {
     /// Wakes up to `nr` exclusive waiters; all of them when `nr` is `None`.
     pub(crate) fn wake(&self, nr: Option<u32>) {
+        // Every waiter is counted under this lock: an empty queue needs no walk.
+        if self.queue.queued.load(Ordering::Relaxed) == 0 {
+            return;
+        }
         let nr = match nr {
             // 0 means "all" to the kernel, so a count is clamped to at least one.
             Some(n) => kernel::ffi::c_int::try_from(n.max(1)).unwrap_or(kernel::ffi::c_int::MAX),
