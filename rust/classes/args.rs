@@ -6,12 +6,18 @@
 use core::ffi::c_int;
 
 use crate::lua::{Bytes, LuaError, State, Type};
-use crate::port::{self, Missing, Private, Ref};
+use crate::port::{self, Missing, Peek, Private, Ref};
 use crate::sync::Timeout;
 
 /// The receiver of a method (argument 1), as a counted reference to its `T`.
 pub(super) fn this<T: Private>(state: &State) -> Result<Ref<T>, LuaError> {
     port::get::<T>(state, 1).map_err(|missing| expected_object::<T>(state, 1, missing))
+}
+
+/// The receiver of a method (argument 1), peeked at: for a method that neither sleeps nor
+/// calls into Lua while it holds it (see [`port::Peek`]).
+pub(super) fn peek<T: Private>(state: &State) -> Result<Peek<'_, T>, LuaError> {
+    port::peek::<T>(state, 1).map_err(|missing| expected_object::<T>(state, 1, missing))
 }
 
 /// The error for argument `idx` when it is not a live `T` object.

@@ -146,21 +146,21 @@ fn try_receive(state: &mut State) -> Result<Reply, LuaError> {
 
 /// `ch:close()`: no more sends; waiters wake. Never sleeps.
 fn close(state: &mut State) -> Result<Reply, LuaError> {
-    args::this::<Channel>(state)?.close();
+    args::peek::<Channel>(state)?.close();
     Ok(Reply::Nothing)
 }
 
 /// `ch:count()`: the values waiting.
 fn count(state: &mut State) -> Result<Reply, LuaError> {
     Ok(Reply::Integer(i64::from(
-        args::this::<Channel>(state)?.count(),
+        args::peek::<Channel>(state)?.count(),
     )))
 }
 
 /// `ch:capacity()`: the most values it holds.
 fn capacity(state: &mut State) -> Result<Reply, LuaError> {
     Ok(Reply::Integer(i64::from(
-        args::this::<Channel>(state)?.capacity(),
+        args::peek::<Channel>(state)?.capacity(),
     )))
 }
 

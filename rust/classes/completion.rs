@@ -55,19 +55,19 @@ fn new(state: &mut State) -> Result<Reply, LuaError> {
 
 /// `c:complete()`: releases one waiter, now or the next one to come. Never sleeps.
 fn complete(state: &mut State) -> Result<Reply, LuaError> {
-    args::this::<Completion>(state)?.complete();
+    args::peek::<Completion>(state)?.complete();
     Ok(Reply::Nothing)
 }
 
 /// `c:completeall()`: releases every waiter until `reinit`. Never sleeps.
 fn complete_all(state: &mut State) -> Result<Reply, LuaError> {
-    args::this::<Completion>(state)?.complete_all();
+    args::peek::<Completion>(state)?.complete_all();
     Ok(Reply::Nothing)
 }
 
 /// `c:reinit()`: not done any more. Never sleeps.
 fn reinit(state: &mut State) -> Result<Reply, LuaError> {
-    args::this::<Completion>(state)?.reinit();
+    args::peek::<Completion>(state)?.reinit();
     Ok(Reply::Nothing)
 }
 
@@ -84,12 +84,12 @@ fn wait(state: &mut State) -> Result<Reply, LuaError> {
 
 /// `c:trywait()`: consumes one completion if there is one. Never sleeps.
 fn try_wait(state: &mut State) -> Result<Reply, LuaError> {
-    Ok(Reply::Bool(args::this::<Completion>(state)?.try_wait()))
+    Ok(Reply::Bool(args::peek::<Completion>(state)?.try_wait()))
 }
 
 /// `c:done()`: whether a wait would succeed now; consumes nothing. Never sleeps.
 fn done(state: &mut State) -> Result<Reply, LuaError> {
-    Ok(Reply::Bool(args::this::<Completion>(state)?.done()))
+    Ok(Reply::Bool(args::peek::<Completion>(state)?.done()))
 }
 
 /// `tostring(c)`: "completion (done)", "completion (not done)", "completion (closed)".

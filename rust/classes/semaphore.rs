@@ -78,12 +78,12 @@ fn down(state: &mut State) -> Result<Reply, LuaError> {
 
 /// `s:trydown()`: takes one count if there is one. Never sleeps.
 fn try_down(state: &mut State) -> Result<Reply, LuaError> {
-    Ok(Reply::Bool(args::this::<Semaphore>(state)?.try_down()))
+    Ok(Reply::Bool(args::peek::<Semaphore>(state)?.try_down()))
 }
 
 /// `s:up([n = 1])`: adds `n` to the count, waking up to `n` waiters. Never sleeps.
 fn up(state: &mut State) -> Result<Reply, LuaError> {
-    let semaphore = args::this::<Semaphore>(state)?;
+    let semaphore = args::peek::<Semaphore>(state)?;
     let n = args::opt_integer(state, 2, 1)?;
     let Some(count) = up_count(n) else {
         return Err(LuaError::arg(
@@ -107,7 +107,7 @@ fn up(state: &mut State) -> Result<Reply, LuaError> {
 /// `s:count()`: the current count.
 fn count(state: &mut State) -> Result<Reply, LuaError> {
     Ok(Reply::Integer(i64::from(
-        args::this::<Semaphore>(state)?.count(),
+        args::peek::<Semaphore>(state)?.count(),
     )))
 }
 

@@ -55,7 +55,7 @@ enum luasync_class {
  *	returns "closed"; called once, when the object is closed or released.
  *	Never sleeps.
  * @drop: drops the private data in place, once the last thread using it
- *	is gone. Never sleeps.
+ *	is gone; in softirq context (an RCU callback). Never sleeps.
  * @describe: writes the object's state as one line (no newline) into @buf
  *	of @size bytes, NUL-terminated; for the debugfs view. Never sleeps.
  * @heads: the kernel wait queue heads of the object (NULL: none), for the
@@ -121,6 +121,20 @@ luasync_port_get_t luasync_port_get;
 /* Drops a reference of luasync_port_get(). Never raises, never sleeps. */
 typedef void luasync_port_put_t(void *private);
 luasync_port_put_t luasync_port_put;
+
+/*
+ * As luasync_port_get(), but without a reference: the private data stays
+ * valid memory, its value not dropped, until luasync_port_unpeek(), for
+ * calls that neither sleep nor call into Lua meanwhile (an RCU read-side
+ * section in the module). Never raises.
+ */
+typedef void *luasync_port_peek_t(struct lua_State *L, int idx, enum luasync_class cls,
+				  enum luasync_found *found);
+luasync_port_peek_t luasync_port_peek;
+
+/* Ends a luasync_port_peek() that found @private. Never raises, never sleeps. */
+typedef void luasync_port_unpeek_t(void *private);
+luasync_port_unpeek_t luasync_port_unpeek;
 
 /*
  * The class name of the luasync object at @idx, else its Lua type name.

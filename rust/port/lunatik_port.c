@@ -13,9 +13,11 @@
  * frees it. The block is counted: the object holds one reference, dropped
  * when Lunatik releases or closes it, and every method call in flight holds
  * one (luasync_port_get/put), taken under rcu_read_lock() from the object's
- * private pointer. The last reference drops the Rust value, frees the block
- * after an RCU grace period (a reader may still be looking at the count) and
- * drops the block's reference on the module.
+ * private pointer; a call that neither sleeps nor calls into Lua only peeks
+ * (luasync_port_peek/unpeek), inside an RCU read-side section, without a
+ * reference. The last reference takes the block off the list and drops its
+ * reference on the module; an RCU grace period later (no reader and no peek
+ * left), the Rust value is dropped and the block freed.
  *
  * Unloading. Every block and every runtime that opened a luasync library
  * holds a reference on the module, so it cannot be unloaded while Lua can
@@ -24,9 +26,10 @@
  * Lunatik reading class->opt from our descriptor after the release function
  * returned (lunatik_releaseprivate). The exit function waits for both with
  * synchronize_rcu_tasks(): every task that was running there has left by the
- * time each task has passed a voluntary context switch. References on other
- * objects dropped where sleeping is not allowed are dropped by a work item,
- * which exit flushes.
+ * time each task has passed a voluntary context switch; and for the RCU
+ * callbacks that free blocks, with rcu_barrier(). References on other objects
+ * dropped where sleeping is not allowed are dropped by a work item, which exit
+ * flushes after the callbacks (they may queue some).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -111,7 +114,26 @@ static const lunatik_class_t *luasync_port_class(enum luasync_class cls)
 	return (unsigned int)cls < LUASYNC_NCLASSES ? &luasync_port_classes[cls] : NULL;
 }
 
-/* Drops a reference; the last one drops the value, the block and its module reference. */
+/*
+ * An RCU callback: drops the value of a block whose last reference went and
+ * frees the block. Runs in softirq context: the classes' drops never sleep (a
+ * channel's message defers what could). Module exit waits for it
+ * (rcu_barrier), so the module reference can go before it runs.
+ */
+static void luasync_port_free(struct rcu_head *head)
+{
+	struct luasync_port_block *block = container_of(head, struct luasync_port_block, rcu);
+
+	luasync_port_ops[block->cls]->drop(block->data);
+	kfree(block);
+}
+
+/*
+ * Drops a reference; the last one takes the block off the list of live
+ * objects, has its value dropped and the block freed after a grace period,
+ * and drops the block's module reference at once, so that rmmod right after
+ * the last object went succeeds.
+ */
 static void luasync_port_unref(struct luasync_port_block *block)
 {
 	unsigned long flags;
@@ -122,8 +144,8 @@ static void luasync_port_unref(struct luasync_port_block *block)
 	list_del(&block->node);
 	spin_unlock_irqrestore(&luasync_port_objects_lock, flags);
 	atomic64_inc(&luasync_port_stats[block->cls].freed);
-	luasync_port_ops[block->cls]->drop(block->data);
-	kfree_rcu(block, rcu);
+	/* After the peeks that may still look at it (luasync_port_peek). */
+	call_rcu(&block->rcu, luasync_port_free);
 	module_put(THIS_MODULE);
 }
 
@@ -184,7 +206,15 @@ static const lunatik_class_t *luasync_port_classof(lua_State *L, int idx)
 	return class;
 }
 
-void *luasync_port_get(lua_State *L, int idx, enum luasync_class cls, enum luasync_found *found)
+/*
+ * The block of the live object of @cls at @idx, inside an RCU read-side
+ * section that the caller ends; NULL (the section ended) otherwise, *@found
+ * telling why. A block found is valid memory until the section ends; its
+ * count may be 0 (its last reference just went).
+ */
+static struct luasync_port_block *luasync_port_lookup(lua_State *L, int idx,
+						      enum luasync_class cls,
+						      enum luasync_found *found)
 {
 	const lunatik_class_t *class = luasync_port_class(cls);
 	lunatik_object_t *object;
@@ -206,18 +236,55 @@ void *luasync_port_get(lua_State *L, int idx, enum luasync_class cls, enum luasy
 	 */
 	if (object->class != class)
 		return NULL;
-	/* The userdata on the stack holds the object; a close may free its block. */
+	/*
+	 * The userdata on the stack holds the object; a close may take its
+	 * block out, which is dropped and freed a grace period after its last
+	 * reference goes.
+	 */
 	rcu_read_lock();
 	block = READ_ONCE(object->private);
-	if (block != NULL && !refcount_inc_not_zero(&block->refs))
-		block = NULL;
-	rcu_read_unlock();
 	if (block == NULL) {
+		rcu_read_unlock();
 		*found = LUASYNC_CLOSED;
 		return NULL;
 	}
 	*found = LUASYNC_FOUND;
+	return block;
+}
+
+void *luasync_port_get(lua_State *L, int idx, enum luasync_class cls, enum luasync_found *found)
+{
+	struct luasync_port_block *block = luasync_port_lookup(L, idx, cls, found);
+
+	if (block == NULL)
+		return NULL;
+	if (!refcount_inc_not_zero(&block->refs)) {
+		rcu_read_unlock();
+		*found = LUASYNC_CLOSED;
+		return NULL;
+	}
+	rcu_read_unlock();
 	return block->data;
+}
+
+void *luasync_port_peek(lua_State *L, int idx, enum luasync_class cls, enum luasync_found *found)
+{
+	struct luasync_port_block *block = luasync_port_lookup(L, idx, cls, found);
+
+	if (block == NULL)
+		return NULL;
+	/* The last reference went: closed, its value to be dropped after the section. */
+	if (refcount_read(&block->refs) == 0) {
+		rcu_read_unlock();
+		*found = LUASYNC_CLOSED;
+		return NULL;
+	}
+	return block->data;
+}
+
+void luasync_port_unpeek(void *private)
+{
+	rcu_read_unlock();
 }
 
 void luasync_port_put(void *private)
@@ -661,7 +728,8 @@ int luasync_port_init(void)
 void luasync_port_exit(void)
 {
 	debugfs_remove(luasync_port_debugfs);
-	/* References dropped from atomic context; none can come any more. */
+	/* The blocks freed after a grace period, then the references dropped from atomic context. */
+	rcu_barrier();
 	flush_work(&luasync_port_putter);
 	synchronize_rcu_tasks();
 }

@@ -310,11 +310,59 @@ pub(crate) fn get<T: Private>(state: &State, idx: c_int) -> Result<Ref<T>, Missi
             private,
             _owns: PhantomData,
         }),
-        None => Err(match found {
-            Found::LUASYNC_CLOSED => Missing::Closed,
-            Found::LUASYNC_RELEASED => Missing::Released,
-            _ => Missing::Other,
+        None => Err(missing(found)),
+    }
+}
+
+/// A look at the private data of a live object without a reference, for a call that
+/// neither sleeps nor calls into Lua while it looks: it borrows the state, so nothing that
+/// takes the state as `&mut` (a call that can raise or run Lua code) can happen meanwhile,
+/// and it cannot leave the thread. Cheaper than [`Ref`]: no count is taken or dropped.
+pub(crate) struct Peek<'a, T: Private> {
+    private: NonNull<T>,
+    _state: PhantomData<&'a State>,
+    /// The RCU read-side section belongs to this thread.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<T: Private> Deref for Peek<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: the port found an initialised `T` (`Private`'s contract), whose value is
+        // not dropped before the peek ends; `T: Sync` is only shared.
+        unsafe { self.private.as_ref() }
+    }
+}
+
+impl<T: Private> Drop for Peek<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from `luasync_port_peek`, and this ends that peek once.
+        unsafe { bindings::luasync_port_unpeek(self.private.as_ptr().cast()) }
+    }
+}
+
+/// A peek at the value at `idx` if it is a live object of `T::CLASS`. Never raises.
+pub(crate) fn peek<T: Private>(state: &State, idx: c_int) -> Result<Peek<'_, T>, Missing> {
+    let mut found = Found::LUASYNC_OTHER;
+    // SAFETY: as in `get`.
+    let private = unsafe { bindings::luasync_port_peek(state.as_ptr(), idx, T::CLASS, &mut found) };
+    match NonNull::new(private.cast::<T>()) {
+        Some(private) => Ok(Peek {
+            private,
+            _state: PhantomData,
+            _not_send: PhantomData,
         }),
+        None => Err(missing(found)),
+    }
+}
+
+/// Why the port found no live object.
+fn missing(found: Found) -> Missing {
+    match found {
+        Found::LUASYNC_CLOSED => Missing::Closed,
+        Found::LUASYNC_RELEASED => Missing::Released,
+        _ => Missing::Other,
     }
 }
 

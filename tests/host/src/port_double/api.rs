@@ -215,6 +215,27 @@ unsafe extern "C" fn luasync_port_put(private: *mut c_void) {
 }
 const _: b::luasync_port_put_t = Some(luasync_port_put);
 
+/// The double has no RCU: a peek takes a reference like `luasync_port_get`, and its end
+/// drops it, which keeps the value alive at least as long as the module's peek does.
+#[no_mangle]
+unsafe extern "C" fn luasync_port_peek(
+    l: *mut lua_State,
+    idx: c_int,
+    class: Class,
+    found: *mut luasync_found,
+) -> *mut c_void {
+    // SAFETY: the caller's guarantees are those of `luasync_port_get`.
+    unsafe { luasync_port_get(l, idx, class, found) }
+}
+const _: b::luasync_port_peek_t = Some(luasync_port_peek);
+
+#[no_mangle]
+unsafe extern "C" fn luasync_port_unpeek(private: *mut c_void) {
+    // SAFETY: `private` came from `luasync_port_peek`, that is from `luasync_port_get`.
+    unsafe { luasync_port_put(private) }
+}
+const _: b::luasync_port_unpeek_t = Some(luasync_port_unpeek);
+
 #[no_mangle]
 unsafe extern "C" fn luasync_port_typename(l: *mut lua_State, idx: c_int) -> *const c_char {
     // SAFETY: called by the binding with the state of a running call; never raises.
