@@ -36,6 +36,7 @@
 #include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/debugfs.h>
+#include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
@@ -356,9 +357,60 @@ struct luasync_port_pin {
 	unsigned long armed;
 };
 
-/* Registry keys: the owner number of a runtime, and its pins on this module. */
-static char luasync_port_owner_key;
+/* Registry keys: a runtime's pins on this module. */
 static char luasync_port_pin_keys[LUASYNC_NCLASSES];
+
+/*
+ * Mutex owners. Each runtime that opened a luasync library has a number no
+ * other runtime ever gets: runtime objects are freed and their addresses
+ * reused, so an address would let a new runtime own a mutex an old one left
+ * locked. The numbers are kept here, keyed by runtime object, where scripts
+ * cannot reach them: a number in the registry could be rewritten (the debug
+ * library reaches it) to pass for another runtime. An entry lives from the
+ * first opening in its runtime until the runtime's last pin goes, while its
+ * state closes, before the runtime object can be freed. Every coroutine of
+ * the runtime shares it.
+ */
+struct luasync_port_owner {
+	struct hlist_node node;
+	const lunatik_object_t *runtime;
+	size_t number;
+	/* Armed pins; changed under luasync_port_owners_lock. */
+	unsigned int pins;
+	struct rcu_head rcu;
+};
+
+static DEFINE_HASHTABLE(luasync_port_owners, 6);
+static DEFINE_SPINLOCK(luasync_port_owners_lock);
+
+/* The entry of @runtime; under rcu_read_lock() or luasync_port_owners_lock. */
+static struct luasync_port_owner *luasync_port_owner_of(const lunatik_object_t *runtime)
+{
+	struct luasync_port_owner *owner;
+
+	hash_for_each_possible_rcu(luasync_port_owners, owner, node, (unsigned long)runtime,
+				   lockdep_is_held(&luasync_port_owners_lock))
+		if (owner->runtime == runtime)
+			return owner;
+	return NULL;
+}
+
+/* Adds one armed pin of @runtime to its entry, or takes one away. */
+static void luasync_port_count_pin(const lunatik_object_t *runtime, bool armed)
+{
+	struct luasync_port_owner *owner;
+	unsigned long flags;
+
+	spin_lock_irqsave(&luasync_port_owners_lock, flags);
+	owner = luasync_port_owner_of(runtime);
+	if (owner != NULL && armed) {
+		owner->pins++;
+	} else if (owner != NULL && --owner->pins == 0) {
+		hash_del_rcu(&owner->node);
+		kfree_rcu(owner, rcu);
+	}
+	spin_unlock_irqrestore(&luasync_port_owners_lock, flags);
+}
 
 /*
  * Whether the state of @L is being closed: its runtime no longer points to
@@ -394,6 +446,7 @@ static int luasync_port_unpin(lua_State *L)
 		return 0;
 	if (luasync_port_closing(L)) {
 		pin->armed = false;
+		luasync_port_count_pin(lunatik_toruntime(L), false);
 		module_put(THIS_MODULE);
 		return 0;
 	}
@@ -438,36 +491,54 @@ static bool luasync_port_pin(lua_State *L, enum luasync_class cls)
 		return false;
 	}
 	pin->armed = true;
+	luasync_port_count_pin(lunatik_toruntime(L), true);
 	lua_setmetatable(L, -2);
 	lua_settop(L, -2);
 	return true;
 }
 
 /*
- * Names the runtime of @L for mutex ownership with a number no other runtime
- * ever gets: runtime objects are freed and their addresses reused, so an
- * address would let a new runtime own a mutex an old one left locked. Every
- * coroutine of the runtime shares the registry, and so the name. May raise.
+ * Gives the runtime of @L its owner number, if it has none yet. Raises on
+ * memory failure, before anything is taken.
  */
 static void luasync_port_name_owner(lua_State *L)
 {
 	static atomic64_t last_owner = ATOMIC64_INIT(0);
+	lunatik_object_t *runtime = lunatik_toruntime(L);
+	struct luasync_port_owner *owner;
+	unsigned long flags;
 
-	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &luasync_port_owner_key) == LUA_TNIL) {
-		lua_pushinteger(L, (lua_Integer)atomic64_inc_return(&last_owner));
-		lua_rawsetp(L, LUA_REGISTRYINDEX, &luasync_port_owner_key);
-	}
-	lua_settop(L, -2);
+	/* A closing state's entry may be gone for good: its runtime owns nothing more. */
+	if (runtime == NULL || luasync_port_closing(L))
+		return;
+	rcu_read_lock();
+	owner = luasync_port_owner_of(runtime);
+	rcu_read_unlock();
+	if (owner != NULL)
+		return;
+	owner = kzalloc(sizeof(*owner), lunatik_isirq(runtime->opt) ? GFP_ATOMIC : GFP_KERNEL);
+	if (owner == NULL)
+		luaL_error(L, "luasync: not enough memory");
+	owner->runtime = runtime;
+	owner->number = (size_t)atomic64_inc_return(&last_owner);
+	spin_lock_irqsave(&luasync_port_owners_lock, flags);
+	/* One runtime opens libraries one at a time: nobody added it meanwhile. */
+	hash_add_rcu(luasync_port_owners, &owner->node, (unsigned long)runtime);
+	spin_unlock_irqrestore(&luasync_port_owners_lock, flags);
 }
 
 size_t luasync_port_owner(lua_State *L)
 {
-	size_t owner = 0;
+	const lunatik_object_t *runtime = lunatik_toruntime(L);
+	struct luasync_port_owner *owner;
+	size_t number = 0;
 
-	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &luasync_port_owner_key) == LUA_TNUMBER)
-		owner = (size_t)lua_tointegerx(L, -1, NULL);
-	lua_settop(L, -2);
-	return owner;
+	rcu_read_lock();
+	owner = luasync_port_owner_of(runtime);
+	if (owner != NULL)
+		number = owner->number;
+	rcu_read_unlock();
+	return number;
 }
 
 /*
@@ -480,11 +551,11 @@ static int luasync_port_open(lua_State *L, enum luasync_class cls)
 	const lunatik_class_t *class = luasync_port_class(cls);
 	const struct luasync_ops *ops = luasync_port_ops[cls];
 
+	luasync_port_name_owner(L);
 	if (!luasync_port_pin(L, cls)) {
 		pr_err("%s: luasync is being unloaded\n", class->name);
 		return 0;
 	}
-	luasync_port_name_owner(L);
 
 	if (ops->call != NULL) {
 		lua_pushcclosure(L, ops->call, 0);
@@ -725,6 +796,22 @@ int luasync_port_init(void)
 	return 0;
 }
 
+/*
+ * At exit, no runtime holds a pin: what is left are entries of runtimes whose
+ * pin could not be taken (the module was going away).
+ */
+static void luasync_port_forget_owners(void)
+{
+	struct luasync_port_owner *owner;
+	struct hlist_node *next;
+	unsigned int bkt;
+
+	hash_for_each_safe(luasync_port_owners, bkt, next, owner, node) {
+		hash_del(&owner->node);
+		kfree(owner);
+	}
+}
+
 void luasync_port_exit(void)
 {
 	debugfs_remove(luasync_port_debugfs);
@@ -732,4 +819,5 @@ void luasync_port_exit(void)
 	rcu_barrier();
 	flush_work(&luasync_port_putter);
 	synchronize_rcu_tasks();
+	luasync_port_forget_owners();
 }
