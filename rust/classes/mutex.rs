@@ -55,12 +55,14 @@ unsafe impl Private for Mutex {
 
 const CLASS: Class = Class::LUASYNC_CLASS_mutex;
 
-/// The room `scope` needs left on the kernel stack to call into Lua: what `f` may use
-/// without passing through another `scope`, that is Lua's own C calls (which Lua counts
-/// but does not size), a GC step running finalizers, an allocation that reclaims, a
-/// `printk`. A quarter of the 16 KiB stack; each level of `scope` costs about 1 KiB on
-/// the plain kernel (see Documentation/internals.rst).
-const SCOPE_STACK_MARGIN: usize = 4096;
+/// The room `scope` needs left on the kernel stack to call into Lua, as a fraction of the
+/// stack: what `f` may use without passing through another `scope` (Lua's own C calls,
+/// which Lua counts but does not size, a `pcall` and a coroutine between two levels, a GC
+/// step running finalizers, an allocation that reclaims, a `printk`), and then the raise
+/// of the refusal itself. A quarter: 4 KiB of the plain kernel's 16 KiB, 8 KiB of the
+/// 32 KiB a KASAN kernel gives, whose frames are larger; each level of `scope` costs
+/// about 0.6 KiB on the plain kernel, 1 KiB with KASAN (see Documentation/internals.rst).
+const SCOPE_STACK_SHARE: usize = 4;
 
 /// The owner token of the calling runtime.
 fn owner(state: &State, method: &str) -> Result<Owner, LuaError> {
@@ -167,7 +169,7 @@ fn scope_enter(state: &mut State) -> Result<Scope, LuaError> {
         return Err(not_function(state));
     }
     wait::may_sleep(state, CLASS, "scope", Timeout::Infinite)?;
-    if port::stack_left() < SCOPE_STACK_MARGIN {
+    if port::stack_left() < port::stack_size() / SCOPE_STACK_SHARE {
         return Err(LuaError::msg(format_args!(
             "mutex: scope: nested too deeply"
         )));
@@ -209,7 +211,7 @@ fn scope_leave(
 /// This frame stays on the kernel stack while `f` runs, at every level of nested scopes:
 /// it holds only the `Copy` handle (see the rule in [`crate::lua::trampoline`]); errors and
 /// results live in the frames of its two parts. The first part refuses to call into Lua
-/// with less than `SCOPE_STACK_MARGIN` bytes of kernel stack left.
+/// with less than a `SCOPE_STACK_SHARE`th of the kernel stack left.
 ///
 /// # Safety
 ///

@@ -203,6 +203,10 @@ luasync_port_objput_t luasync_port_objput;
 typedef size_t luasync_port_stackleft_t(void);
 luasync_port_stackleft_t luasync_port_stackleft;
 
+/* The size of a task's kernel stack (THREAD_SIZE: larger with KASAN). */
+typedef size_t luasync_port_stacksize_t(void);
+luasync_port_stacksize_t luasync_port_stacksize;
+
 /* Module init and exit: set the port up, and wait for what it left running. */
 typedef int luasync_port_init_t(void);
 luasync_port_init_t luasync_port_init;

@@ -337,6 +337,11 @@ const char *luasync_port_context(lua_State *L)
 	return "process";
 }
 
+size_t luasync_port_stacksize(void)
+{
+	return THREAD_SIZE;
+}
+
 size_t luasync_port_stackleft(void)
 {
 	unsigned long sp = current_stack_pointer;

@@ -442,6 +442,12 @@ pub(crate) fn stack_left() -> usize {
     unsafe { bindings::luasync_port_stackleft() }
 }
 
+/// The size of a task's kernel stack.
+pub(crate) fn stack_size() -> usize {
+    // SAFETY: returns a constant; no preconditions.
+    unsafe { bindings::luasync_port_stacksize() }
+}
+
 /// A reference on a Lunatik object of any class, carried in a message from one runtime to
 /// another (see [`ObjRef::get`]); dropping it drops the reference, later when the context
 /// may not sleep.

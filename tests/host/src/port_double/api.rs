@@ -346,6 +346,12 @@ unsafe extern "C" fn luasync_port_stackleft() -> usize {
 const _: b::luasync_port_stackleft_t = Some(luasync_port_stackleft);
 
 #[no_mangle]
+unsafe extern "C" fn luasync_port_stacksize() -> usize {
+    usize::MAX
+}
+const _: b::luasync_port_stacksize_t = Some(luasync_port_stacksize);
+
+#[no_mangle]
 unsafe extern "C" fn luasync_port_init() -> c_int {
     0
 }
