@@ -8,7 +8,8 @@
 #   scripts/bench.sh plot          (draws again from build/bench/bench.txt)
 #
 # A measurement, not a test: it fails only when something did not run (see
-# run.sh). Environment: BENCH_ROUNDS (rounds per measurement, default 7).
+# run.sh). Environment: BENCH_ROUNDS (rounds per measurement, default 7);
+# BENCH_WHAT (make bench: all, or only kernel, lua or profile; see run.sh).
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
@@ -35,9 +36,12 @@ machine() {
         "$(qemu-system-x86_64 --version | head -n 1), TCG, 2 vCPUs"
 }
 
+# make bench's part (run.sh's BENCH_WHAT); make profile runs the profiles only.
+if [ "$what" = profile ]; then part=profile; else part=${BENCH_WHAT:-all}; fi
+
 status=0
 if [ "$what" != plot ]; then
-    { machine; BENCH_WHAT=$what REQUIRE_PASS=0 bash "$TOP/scripts/vm.sh" plain "$name" bench 2>&1; } |
+    { machine; BENCH_WHAT=$part REQUIRE_PASS=0 bash "$TOP/scripts/vm.sh" plain "$name" bench 2>&1; } |
         demangle | tee "$report" || status=$?
     say "the bench's output: $report"
 fi
