@@ -6,7 +6,8 @@
 # luasync_bench.ko's second table, read from the file kernel_table.
 # Samples of IMPL "before" (the baseline's build of luasync, make bench
 # BENCH_BASELINE=REV; before_rev names REV) add a last table: every Lua-level
-# row of luasync, this build against the baseline's.
+# row of luasync, this build against the baseline's. The samples of a cell
+# come in the order of the rounds, so the Nth of two cells ran in one round.
 #
 #   awk -v rounds=N -v kernel_table=FILE [-v before_rev=REV] -f tables.awk SAMPLES
 
@@ -129,9 +130,10 @@ function against_before(    n, r, i, m, w, j) {
     print ""
     print "Lua level: this build against BENCH_BASELINE (" before_rev "), ns, median of " rounds " rounds"
     print "(before: luasync.ko built at " before_rev "; after: this build; both run in every round;"
-    print " ns per op: a round trip for pingpong, the calls named for calls; lunatik: Lunatik's C completion)"
-    printf "%-8s %-26s %5s %11s %11s %12s %13s\n", "table", "row", "work", "before_ns", "after_ns",
-        "after/before", "after/lunatik"
+    print " ns per op: a round trip for pingpong, the calls named for calls; lunatik: Lunatik's C completion;"
+    print " faster: in how many rounds this build took less time than the baseline in the same round)"
+    printf "%-8s %-26s %5s %11s %11s %12s %7s %13s\n", "table", "row", "work", "before_ns", "after_ns",
+        "after/before", "faster", "after/lunatik"
     n = split("same_cpu cross_cpu unpinned", r, " ")
     for (i = 1; i <= n; i++)
         before_row("pingpong", r[i], 1)
@@ -156,5 +158,21 @@ function before_row(tbl, row, work,    b, a, c) {
     c = median(tbl, row, work, "lunatik")
     if (a < 0 && b < 0)
         return
-    printf "%-8s %-26s %5d %11s %11s %12s %13s\n", tbl, row, work, ns(b), ns(a), ratio(a, b), ratio(a, c)
+    printf "%-8s %-26s %5d %11s %11s %12s %7s %13s\n", tbl, row, work, ns(b), ns(a), ratio(a, b),
+        faster(tbl, row, work), ratio(a, c)
+}
+
+# "K/N": in K of the N rounds that measured both, this build's sample was
+# below the baseline's of the same round; "-" when none measured both.
+function faster(tbl, row, work,    ka, kb, n, i, k) {
+    ka = tbl SUBSEP row SUBSEP work SUBSEP "luasync"
+    kb = tbl SUBSEP row SUBSEP work SUBSEP "before"
+    n = count[ka] + 0 < count[kb] + 0 ? count[ka] + 0 : count[kb] + 0
+    if (n == 0)
+        return "-"
+    k = 0
+    for (i = 1; i <= n; i++)
+        if (value[ka, i] < value[kb, i])
+            k++
+    return k "/" n
 }
