@@ -139,11 +139,13 @@ EOF
 }
 
 # Columns of the data files: 2 luasync (Lua), 3 Lunatik's C completion
-# (Lua), 4 rust/sync, 5 the kernel's primitive.
+# (Lua), 4 rust/sync, 5 the kernel's primitive; a column without a value
+# (BENCH_WHAT=lua measures no rust/sync nor kernel) is left out.
 lines() { # FILE LABEL COLUMNS...
     local file=$1 label=$2 col who sep=""
     shift 2
     for col in "$@"; do
+        awk -v c="$col" '$c != "-" { found = 1 } END { exit !found }' "$out/$file.dat" || continue
         case $col in
             2) who="luasync (Lua)" ;;
             3) who="Lunatik C completion (Lua)" ;;
