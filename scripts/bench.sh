@@ -39,17 +39,20 @@ machine() {
         "$(qemu-system-x86_64 --version | head -n 1), TCG, 2 vCPUs"
 }
 
-# baseline REV: luasync.ko at REV, built once (cached by commit) into
-# build/baseline/SHA/luasync.ko from a detached worktree of REV in
-# build/baseline/SHA/src, the way module.sh builds this checkout's, against
-# the same kernel and Lunatik; beside it "rev": "SHORT SHA SUBJECT". Prints
-# the directory.
+# baseline REV: luasync.ko at REV, built into build/baseline/SHA/luasync.ko
+# from a detached worktree of REV in build/baseline/SHA/src, the way
+# module.sh builds this checkout's, against the same kernel and Lunatik;
+# beside it "rev": "SHORT SHA SUBJECT". Cached: built again only when the
+# kernel (its stamp) or Lunatik (its Module.symvers) changed. Prints the
+# directory.
 baseline() {
-    local rev=$1 sha dir
+    local rev=$1 sha dir stamp
     sha=$(git -C "$TOP" rev-parse --verify --quiet "$rev^{commit}") ||
         die "BENCH_BASELINE=$rev is not a commit of $TOP"
     dir=$BUILD/baseline/$sha
-    if [ ! -f "$dir/luasync.ko" ]; then
+    stamp="$(cat "$(kernel_dir plain)/.luasync-stamp") $(sha256sum <"$(lunatik_dir plain)/Module.symvers")"
+    if [ ! -f "$dir/luasync.ko" ] || [ "$(cat "$dir/stamp" 2>/dev/null)" != "$stamp" ]; then
+        rm -f "$dir/luasync.ko"
         # (A directory of build/ that is no worktree of its own is inside this one.)
         if [ ! -f "$dir/src/.git" ] || [ "$(git -C "$dir/src" rev-parse HEAD 2>/dev/null)" != "$sha" ]; then
             say "checking out $rev (${sha:0:12}) in $dir/src"
@@ -64,6 +67,7 @@ baseline() {
         MODULE_SOURCE=$dir/src TEST_MODULES=n bash "$TOP/scripts/module.sh" plain "$dir/module" >&2 ||
             die "luasync.ko does not build at $rev (${sha:0:12})"
         install -m 0644 "$dir/module/luasync.ko" "$dir/luasync.ko"
+        echo "$stamp" >"$dir/stamp"
     fi
     git -C "$TOP" log -1 --format='%h %H %s' "$sha" >"$dir/rev"
     echo "$dir"
