@@ -50,7 +50,8 @@ baseline() {
     sha=$(git -C "$TOP" rev-parse --verify --quiet "$rev^{commit}") ||
         die "BENCH_BASELINE=$rev is not a commit of $TOP"
     dir=$BUILD/baseline/$sha
-    stamp="$(cat "$(kernel_dir plain)/.luasync-stamp") $(sha256sum <"$(lunatik_dir plain)/Module.symvers")"
+    stamp=$(cat "$(kernel_dir plain)/.luasync-stamp")
+    stamp="$stamp $(sha256sum <"$(lunatik_dir plain)/Module.symvers" | cut -d' ' -f1)"
     if [ ! -f "$dir/luasync.ko" ] || [ "$(cat "$dir/stamp" 2>/dev/null)" != "$stamp" ]; then
         rm -f "$dir/luasync.ko"
         # (A directory of build/ that is no worktree of its own is inside this one.)
