@@ -8,7 +8,11 @@
 #   scripts/bench.sh plot          (draws again from build/bench/bench.txt)
 #
 # A measurement, not a test: it fails only when something did not run (see
-# run.sh). Environment: BENCH_ROUNDS (rounds per measurement, default 7).
+# run.sh). Environment: BENCH_ROUNDS (rounds per measurement, default 7);
+# BENCH_WHAT (make bench: all, or only kernel, lua or profile; see run.sh);
+# BENCH_BASELINE (a git revision: the Lua level also runs luasync.ko built
+# at that revision, as "before", in the same boot, and a table sets this
+# build against it).
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
@@ -35,9 +39,67 @@ machine() {
         "$(qemu-system-x86_64 --version | head -n 1), TCG, 2 vCPUs"
 }
 
+# baseline REV: luasync.ko at REV, built into build/baseline/SHA/luasync.ko
+# from a detached worktree of REV in build/baseline/SHA/src, the way
+# module.sh builds this checkout's, against the same kernel and Lunatik;
+# beside it "rev": "SHORT SHA SUBJECT". Cached: built again only when the
+# kernel (its stamp) or Lunatik (its Module.symvers) changed. Prints the
+# directory.
+baseline() {
+    local rev=$1 sha dir stamp
+    sha=$(git -C "$TOP" rev-parse --verify --quiet "$rev^{commit}") ||
+        die "BENCH_BASELINE=$rev is not a commit of $TOP"
+    dir=$BUILD/baseline/$sha
+    stamp=$(cat "$(kernel_dir plain)/.luasync-stamp")
+    stamp="$stamp $(sha256sum <"$(lunatik_dir plain)/Module.symvers" | cut -d' ' -f1)"
+    if [ ! -f "$dir/luasync.ko" ] || [ "$(cat "$dir/stamp" 2>/dev/null)" != "$stamp" ]; then
+        rm -f "$dir/luasync.ko"
+        # (A directory of build/ that is no worktree of its own is inside this one.)
+        if [ ! -f "$dir/src/.git" ] || [ "$(git -C "$dir/src" rev-parse HEAD 2>/dev/null)" != "$sha" ]; then
+            say "checking out $rev (${sha:0:12}) in $dir/src"
+            rm -rf "$dir/src"
+            mkdir -p "$dir"
+            # -f: a worktree whose directory went away (make distclean) is
+            # still registered; take its place.
+            git -C "$TOP" worktree add -f --detach --quiet "$dir/src" "$sha" >&2 ||
+                die "cannot check out $rev in $dir/src"
+        fi
+        say "building luasync.ko at $rev (${sha:0:12}) for the baseline"
+        MODULE_SOURCE=$dir/src TEST_MODULES=n bash "$TOP/scripts/module.sh" plain "$dir/module" >&2 ||
+            die "luasync.ko does not build at $rev (${sha:0:12})"
+        install -m 0644 "$dir/module/luasync.ko" "$dir/luasync.ko"
+        echo "$stamp" >"$dir/stamp"
+    fi
+    git -C "$TOP" log -1 --format='%h %H %s' "$sha" >"$dir/rev"
+    echo "$dir"
+}
+
+# make bench's part (run.sh's BENCH_WHAT); make profile runs the profiles only.
+if [ "$what" = profile ]; then part=profile; else part=${BENCH_WHAT:-all}; fi
+baseline_dir=
+if [ -n "${BENCH_BASELINE:-}" ] && [ "$what" != plot ]; then
+    case $part in
+        all | lua) baseline_dir=$(baseline "$BENCH_BASELINE") ;;
+        *) say "BENCH_BASELINE=$BENCH_BASELINE ignored: it serves the Lua level, and this run has none" ;;
+    esac
+fi
+
+# What the Lua level's "before" is, and what this build is.
+builds() {
+    [ -n "$baseline_dir" ] || return 0
+    local head dirty=""
+    head=$(git -C "$TOP" log -1 --format='%h %s' HEAD)
+    [ -z "$(git -C "$TOP" status --porcelain --untracked-files=no -- Kbuild rust)" ] ||
+        dirty=", with uncommitted changes to its sources"
+    echo "before: luasync.ko at BENCH_BASELINE=$BENCH_BASELINE: $(cut -d' ' -f1,3- "$baseline_dir/rev")"
+    echo "after: this build: $head$dirty"
+}
+
 status=0
 if [ "$what" != plot ]; then
-    { machine; BENCH_WHAT=$what REQUIRE_PASS=0 bash "$TOP/scripts/vm.sh" plain "$name" bench 2>&1; } |
+    { machine; builds
+      BENCH_WHAT=$part BENCH_BASELINE_DIR=$baseline_dir REQUIRE_PASS=0 \
+          bash "$TOP/scripts/vm.sh" plain "$name" bench 2>&1; } |
         demangle | tee "$report" || status=$?
     say "the bench's output: $report"
 fi
@@ -82,11 +144,13 @@ EOF
 }
 
 # Columns of the data files: 2 luasync (Lua), 3 Lunatik's C completion
-# (Lua), 4 rust/sync, 5 the kernel's primitive.
+# (Lua), 4 rust/sync, 5 the kernel's primitive; a column without a value
+# (BENCH_WHAT=lua measures no rust/sync nor kernel) is left out.
 lines() { # FILE LABEL COLUMNS...
     local file=$1 label=$2 col who sep=""
     shift 2
     for col in "$@"; do
+        awk -v c="$col" '$c != "-" { found = 1 } END { exit !found }' "$out/$file.dat" || continue
         case $col in
             2) who="luasync (Lua)" ;;
             3) who="Lunatik C completion (Lua)" ;;

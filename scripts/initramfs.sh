@@ -9,6 +9,9 @@
 # Guest layout:
 #   /init, /etc/luasync.conf            scripts/guest/init and its settings
 #   /lib/modules/luasync/*.ko           the modules under test ($MODDIR)
+#   /lib/modules/luasync/baseline/      with BENCH_BASELINE_DIR set (make bench
+#                                       BENCH_BASELINE=REV, see bench.sh): REV's
+#                                       luasync.ko, and "rev" (SHORT SHA SUBJECT)
 #   /tests/<suite>/, /tests/lua/        the suites and the Lua contract files
 #   /lua/examples/                      lua/examples/
 #   /lib/modules/<release>/lunatik/     Lunatik's modules ($LUNATIK_MODDIR)
@@ -55,6 +58,13 @@ mkdir -p lib/modules/luasync "lib/modules/$release"
 for ko in luasync luasync_selftest luasync_bench luasync_testlib; do
     if [ -f "$moddir/$ko.ko" ]; then install -m 0644 "$moddir/$ko.ko" lib/modules/luasync/; fi
 done
+if [ -n "${BENCH_BASELINE_DIR:-}" ]; then
+    for f in luasync.ko rev; do
+        [ -f "$BENCH_BASELINE_DIR/$f" ] || die "no $f in BENCH_BASELINE_DIR=$BENCH_BASELINE_DIR"
+    done
+    mkdir -p lib/modules/luasync/baseline
+    install -m 0644 "$BENCH_BASELINE_DIR/luasync.ko" "$BENCH_BASELINE_DIR/rev" lib/modules/luasync/baseline/
+fi
 
 # Suites: every directory of tests/ except the host crate, sources of the
 # test modules included (small, and harmless to the guest).

@@ -9,7 +9,10 @@
 #
 # Lunatik: the tree of lunatik_dir (LUNATIK_DIR, or the pinned Lunatik built
 # for this kernel): its headers and Module.symvers are used. Environment:
-# CLIPPY=1 (lint the Rust code with clippy and fail on any warning), JOBS.
+# CLIPPY=1 (lint the Rust code with clippy and fail on any warning), JOBS,
+# TEST_MODULES=n (luasync.ko alone, see Kbuild), MODULE_SOURCE (the checkout
+# whose sources are built, default this one: make bench builds BENCH_BASELINE's
+# luasync.ko from a checkout of that revision, see bench.sh).
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
@@ -19,6 +22,7 @@ case $flavour in
     *) die "unknown kernel flavour '$flavour' (plain or debug)" ;;
 esac
 out=${2:-$BUILD/module-$flavour}
+srcdir=${MODULE_SOURCE:-$TOP}
 kdir=$(kernel_dir "$flavour")
 [ -f "$kdir/.luasync-stamp" ] || die "no $flavour test kernel in $kdir (run: scripts/kernel.sh $flavour)"
 
@@ -34,12 +38,12 @@ for g in "${generated[@]}"; do excludes+=(--exclude="$g"); done
 
 mkdir -p "$out"
 for s in "${sources[@]}"; do
-    if [ -e "$TOP/$s" ]; then
+    if [ -e "$srcdir/$s" ]; then
         mkdir -p "$out/$(dirname "$s")"
-        if [ -d "$TOP/$s" ]; then
-            rsync -a --delete "${excludes[@]}" "$TOP/$s/" "$out/$s/"
+        if [ -d "$srcdir/$s" ]; then
+            rsync -a --delete "${excludes[@]}" "$srcdir/$s/" "$out/$s/"
         else
-            rsync -a "$TOP/$s" "$out/$s"
+            rsync -a "$srcdir/$s" "$out/$s"
         fi
     else
         # A source that went away must not linger in the copy.

@@ -16,7 +16,11 @@
 #   2. Lua level: lua/measure.lua runs in Lunatik once per round with
 #      luasync.ko loaded and once with Lunatik's luacompletion.ko in its place
 #      (both export luaopen_completion: one is unloaded, the other loaded), the
-#      order alternating; this script takes the medians and prints the tables;
+#      order alternating; this script takes the medians and prints the tables.
+#      With $MODDIR/baseline/luasync.ko (make bench BENCH_BASELINE=REV: REV's
+#      build of luasync, its "rev" file beside it), each round runs it too, as
+#      "before", the order of the three rotating, and a table sets this
+#      build against it;
 #   3. profiles: lua/profile.lua, once with each completion.
 
 : "${MODDIR:?MODDIR must name the directory holding luasync_bench.ko}"
@@ -84,21 +88,57 @@ kernel_level() {
     fi
 }
 
-# use luasync|lunatik: loads that completion and unloads the other.
+# The baseline's build of luasync.ko, when make bench was given one.
+baseline=$MODDIR/baseline/luasync.ko
+# Which completion use() loaded last: luasync.ko and the baseline's build
+# are both the module "luasync", so /proc/modules cannot tell them apart.
+loaded=
+
+# use luasync|before|lunatik: loads that completion (this build's luasync.ko,
+# the baseline's, or Lunatik's luacompletion.ko) and unloads the others.
 use() {
     case $1 in
-        luasync) drop=luacompletion ko=$MODDIR/luasync.ko ;;
-        lunatik) drop=luasync ko=$LUNATIK_MODDIR/luacompletion.ko ;;
+        luasync) mod=luasync ko=$MODDIR/luasync.ko ;;
+        before) mod=luasync ko=$baseline ;;
+        lunatik) mod=luacompletion ko=$LUNATIK_MODDIR/luacompletion.ko ;;
     esac
-    if grep -q "^$drop " /proc/modules && ! out=$(rmmod "$drop" 2>&1); then
-        problem "rmmod $drop: $out"
-        return 1
-    fi
-    grep -q "^$(basename "$ko" .ko) " /proc/modules && return 0
+    [ "$loaded" = "$1" ] && grep -q "^$mod " /proc/modules && return 0
+    loaded=
+    for drop in luasync luacompletion; do
+        if grep -q "^$drop " /proc/modules && ! out=$(rmmod "$drop" 2>&1); then
+            problem "rmmod $drop: $out"
+            return 1
+        fi
+    done
     if ! out=$(insmod "$ko" 2>&1); then
-        problem "insmod $(basename "$ko"): $out"
+        problem "insmod $ko: $out"
         return 1
     fi
+    loaded=$1
+}
+
+# order ROUND IMPL...: the order of the implementations in round ROUND (from
+# 1): rotated by one each round, so that each runs first as often as the
+# others; with more than two, reversed every other cycle, so that each runs
+# before each other one as often as after it (every order once in six
+# rounds, for three).
+order() {
+    o_round=$1
+    shift
+    o_n=$#
+    o_shift=$(((o_round - 1) % o_n))
+    o_list=
+    o_i=0
+    for o_impl in "$@" "$@"; do
+        if [ "$o_i" -ge "$o_shift" ] && [ "$o_i" -lt $((o_shift + o_n)) ]; then o_list="${o_list:+$o_list }$o_impl"; fi
+        o_i=$((o_i + 1))
+    done
+    if [ "$o_n" -gt 2 ] && [ $(((o_round - 1) / o_n % 2)) = 1 ]; then
+        o_reversed=
+        for o_impl in $o_list; do o_reversed="$o_impl${o_reversed:+ $o_reversed}"; done
+        o_list=$o_reversed
+    fi
+    echo "$o_list"
 }
 
 # lua FILE IMPL: runs lua/FILE with IMPL's completion; its output in /tmp/luasync-bench.out.
@@ -122,18 +162,24 @@ lua_setup() {
 
 lua_level() {
     : >"$samples"
+    impls="luasync lunatik" before_rev=
+    if [ -f "$baseline" ]; then
+        impls="luasync before lunatik"
+        before_rev=$(cut -d' ' -f1 "$MODDIR/baseline/rev" 2>/dev/null)
+    fi
     round=1
     while [ "$round" -le "$rounds" ]; do
-        # Alternate which goes first, so neither always runs warm.
-        if [ $((round % 2)) = 1 ]; then order="luasync lunatik"; else order="lunatik luasync"; fi
-        for impl in $order; do
+        # Change which goes first, so none always runs warm.
+        # shellcheck disable=SC2086
+        for impl in $(order "$round" $impls); do
             lua measure.lua "$impl" || return 1
             grep '^sample ' /tmp/luasync-bench.out >>"$samples"
         done
         round=$((round + 1))
     done
     echo
-    awk -v rounds="$rounds" -v kernel_table="$kernel_table" -f "$here/tables.awk" "$samples"
+    awk -v rounds="$rounds" -v kernel_table="$kernel_table" -v before_rev="${before_rev:-?}" \
+        -f "$here/tables.awk" "$samples"
 }
 
 profiles() {

@@ -4,8 +4,12 @@
 # (the upper middle value for an even count, as luasync_bench.ko takes it).
 # The scaling table puts the kernel level beside the Lua level: the rows of
 # luasync_bench.ko's second table, read from the file kernel_table.
+# Samples of IMPL "before" (the baseline's build of luasync, make bench
+# BENCH_BASELINE=REV; before_rev names REV) add a last table: every Lua-level
+# row of luasync, this build against the baseline's. The samples of a cell
+# come in the order of the rounds, so the Nth of two cells ran in one round.
 #
-#   awk -v rounds=N -v kernel_table=FILE -f tables.awk SAMPLES
+#   awk -v rounds=N -v kernel_table=FILE [-v before_rev=REV] -f tables.awk SAMPLES
 
 $1 == "sample" && NF == 7 {
     key = $2 SUBSEP $3 SUBSEP $4 SUBSEP $5
@@ -16,6 +20,8 @@ $1 == "sample" && NF == 7 {
         rows[$2] = rows[$2] " " $3
     }
     addwork($3, $4)
+    if ($5 == "before")
+        hasbefore = 1
 }
 
 function addwork(row, work) {
@@ -113,4 +119,60 @@ END {
                 ratio(l, k), ratio(ru, k), ratio(l, c)
         }
     }
+
+    if (hasbefore)
+        against_before()
+}
+
+# This build (luasync) against the baseline's (before), row by row, and
+# against Lunatik's C completion where it has the row.
+function against_before(    n, r, i, m, w, j) {
+    print ""
+    print "Lua level: this build against BENCH_BASELINE (" before_rev "), ns, median of " rounds " rounds"
+    print "(before: luasync.ko built at " before_rev "; after: this build; both run in every round;"
+    print " ns per op: a round trip for pingpong, the calls named for calls; lunatik: Lunatik's C completion;"
+    print " faster: in how many rounds this build took less time than the baseline in the same round)"
+    printf "%-8s %-26s %5s %11s %11s %12s %7s %13s\n", "table", "row", "work", "before_ns", "after_ns",
+        "after/before", "faster", "after/lunatik"
+    n = split("same_cpu cross_cpu unpinned", r, " ")
+    for (i = 1; i <= n; i++)
+        before_row("pingpong", r[i], 1)
+    n = split(rows["calls"], r, " ")
+    for (i = 1; i <= n; i++) {
+        if (r[i] == "floor")
+            continue
+        split(sortedworks(r[i]), w, " ")
+        before_row("calls", r[i], w[1])
+    }
+    n = split("mutex_lock+unlock semaphore_down+up completeall objects_complete+wait(0) objects_lock+unlock", r, " ")
+    for (i = 1; i <= n; i++) {
+        m = split(sortedworks(r[i]), w, " ")
+        for (j = 1; j <= m; j++)
+            before_row("scale", r[i], w[j])
+    }
+}
+
+# One row of that table; none where neither build measured it.
+function before_row(tbl, row, work,    b, a, c) {
+    b = median(tbl, row, work, "before"); a = median(tbl, row, work, "luasync")
+    c = median(tbl, row, work, "lunatik")
+    if (a < 0 && b < 0)
+        return
+    printf "%-8s %-26s %5d %11s %11s %12s %7s %13s\n", tbl, row, work, ns(b), ns(a), ratio(a, b),
+        faster(tbl, row, work), ratio(a, c)
+}
+
+# "K/N": in K of the N rounds that measured both, this build's sample was
+# below the baseline's of the same round; "-" when none measured both.
+function faster(tbl, row, work,    ka, kb, n, i, k) {
+    ka = tbl SUBSEP row SUBSEP work SUBSEP "luasync"
+    kb = tbl SUBSEP row SUBSEP work SUBSEP "before"
+    n = count[ka] + 0 < count[kb] + 0 ? count[ka] + 0 : count[kb] + 0
+    if (n == 0)
+        return "-"
+    k = 0
+    for (i = 1; i <= n; i++)
+        if (value[ka, i] < value[kb, i])
+            k++
+    return k "/" n
 }

@@ -1,10 +1,12 @@
 -- One round of the Lua-level bench, run by tests/bench/run.sh in a runtime
 -- of its own on a kernel thread (tests/lunatik/lunatik.sh), once with
 -- luasync.ko loaded and once with Lunatik's C completion (luacompletion.ko)
--- in its place, the order alternating from round to round. The same code
--- measures whichever `completion` require finds; mutex and semaphore exist
--- only with luasync. Prints one "sample ..." line per measurement
--- (common.sample); run.sh takes the medians over the rounds.
+-- in its place, the order alternating from round to round; with a baseline
+-- (make bench BENCH_BASELINE=REV), once more with REV's build of luasync.ko,
+-- its samples labelled "before". The same code measures whichever
+-- `completion` require finds; mutex and semaphore exist only with luasync.
+-- Prints one "sample ..." line per measurement (common.sample); run.sh takes
+-- the medians over the rounds.
 --
 -- Timing: linux.time() around a loop of n calls, nothing subtracted; the
 -- loop's own cost is part of every row, and of the floor.
@@ -24,10 +26,12 @@ local data = require("data")
 
 local time, sample = common.time, common.sample
 local args = common.args()
--- mutex and semaphore come with luasync only.
+-- mutex and semaphore come with luasync only. The samples' label: "luasync"
+-- (this build), "before" (the baseline's build of luasync) or "lunatik".
 local haslocks = pcall(require, "mutex")
-local impl = haslocks and "luasync" or "lunatik"
-assert(args.impl == impl, "run.sh loaded " .. tostring(args.impl) .. ", but require found " .. impl)
+local impl = tostring(args.impl)
+assert((impl == "luasync" or impl == "before") == haslocks,
+	"run.sh loaded " .. impl .. "'s completion, but require found " .. (haslocks and "luasync's" or "Lunatik's"))
 
 local CALLS = common.integer(args, "calls") -- calls per per-call measurement
 local WAIT_MS = 60000 -- a hang guard for the untimed waits
