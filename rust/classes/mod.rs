@@ -11,6 +11,7 @@
 mod args;
 pub(crate) mod channel;
 pub(crate) mod completion;
+mod deadlock;
 pub(crate) mod mutex;
 pub(crate) mod semaphore;
 mod value;

@@ -24,6 +24,10 @@ pub(crate) enum Seen {
     NotLocked,
     /// `WaitError::Closed`.
     Closed,
+    /// `LockError::Cycle`: the wait would have closed a cycle of waits.
+    Cycle,
+    /// `LockError::NoMemory`.
+    NoMemory,
     /// Something the thread checked for itself was wrong.
     Wrong,
     /// Not a value of this enum (such as `-EINTR` for a thread that never ran).
@@ -42,6 +46,8 @@ impl Seen {
             Self::NotLocked => 5,
             Self::Wrong => 6,
             Self::Closed => 8,
+            Self::Cycle => 9,
+            Self::NoMemory => 10,
             Self::Unknown => 7,
         }
     }
@@ -57,6 +63,8 @@ impl Seen {
             5 => Self::NotLocked,
             6 => Self::Wrong,
             8 => Self::Closed,
+            9 => Self::Cycle,
+            10 => Self::NoMemory,
             _ => Self::Unknown,
         }
     }
@@ -83,6 +91,8 @@ impl From<Result<(), LockError>> for Seen {
         match r {
             Ok(()) => Self::Ok,
             Err(LockError::Deadlock) => Self::Deadlock,
+            Err(LockError::Cycle(_)) => Self::Cycle,
+            Err(LockError::NoMemory) => Self::NoMemory,
             Err(LockError::Wait(e)) => Self::from(Err::<(), WaitError>(e)),
         }
     }
