@@ -192,9 +192,13 @@ do
 		hs[i] = env.spawn("stresssender")
 	end
 	local sent, sum, squares = 0, 0, 0
+	-- A sender's number is the id it took from "senders", not its handle's index: every
+	-- sender has ended before any total is read.
 	for i = 1, senders do
 		local ok, err = hs[i]:join()
 		t:ok(ok, "stress: sender " .. i .. " ends", err)
+	end
+	for i = 1, senders do
 		sent = sent + env.fetch("sent_" .. i)
 		sum = sum + env.fetch("sentsum_" .. i)
 		squares = squares + env.fetch("sentsq_" .. i)
