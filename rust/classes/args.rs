@@ -14,6 +14,11 @@ pub(super) fn this<T: Private>(state: &State) -> Result<Ref<T>, LuaError> {
     port::get::<T>(state, 1).map_err(|missing| expected_object::<T>(state, 1, missing))
 }
 
+/// Argument `idx`, as a counted reference to its `T`.
+pub(super) fn object<T: Private>(state: &State, idx: c_int) -> Result<Ref<T>, LuaError> {
+    port::get::<T>(state, idx).map_err(|missing| expected_object::<T>(state, idx, missing))
+}
+
 /// The error for argument `idx` when it is not a live `T` object.
 #[inline(never)]
 #[cold]
