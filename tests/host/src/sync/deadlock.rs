@@ -66,3 +66,70 @@ pub(crate) fn checked(
     }
     waited
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::cycle::{find_cycle, Held, LockKind, MAX_HOPS};
+    use std::sync::atomic::Ordering;
+
+    /// Locks held by owners 1..=n, owner i waiting for the lock of owner i + 1 (the last
+    /// waits for nothing).
+    fn chain(n: usize) -> Vec<Held> {
+        let locks: Vec<Held> = (0..n).map(|_| Held::new(LockKind::Mutex)).collect();
+        for (i, lock) in locks.iter().enumerate() {
+            lock.word().store(i + 1, Ordering::SeqCst);
+        }
+        locks
+    }
+
+    /// The lock owner `o` waits for in a chain: the next owner's.
+    fn waits<'a>(locks: &'a [Held], upto: usize) -> impl Fn(usize) -> Option<&'a Held> {
+        move |o| if o < upto { locks.get(o) } else { None }
+    }
+
+    #[test]
+    fn a_free_lock_ends_the_walk() {
+        let free = Held::new(LockKind::Mutex);
+        assert_eq!(find_cycle(7, &free, |_| None), None);
+    }
+
+    #[test]
+    fn an_owner_that_waits_for_nothing_ends_the_walk() {
+        let locks = chain(3);
+        assert_eq!(find_cycle(99, &locks[0], waits(&locks, 3)), None);
+    }
+
+    #[test]
+    fn a_chain_back_to_the_waiter_is_a_cycle() {
+        let locks = chain(3);
+        // Owner 3 asks for owner 1's lock; 1 waits for 2's, 2 for 3's.
+        let cycle = find_cycle(3, &locks[0], waits(&locks, 3)).expect("a cycle");
+        assert_eq!(cycle.waiter(), 3);
+        let holders: Vec<usize> = cycle.links().iter().map(|l| l.holder).collect();
+        assert_eq!(holders, [1, 2, 3]);
+        let ids: Vec<u64> = cycle.links().iter().map(|l| l.lock.id).collect();
+        let want: Vec<u64> = locks.iter().map(|l| l.name().id).collect();
+        assert_eq!(ids, want);
+    }
+
+    #[test]
+    fn the_walk_stops_at_its_bound() {
+        let at = chain(MAX_HOPS);
+        let found = find_cycle(MAX_HOPS, &at[0], waits(&at, MAX_HOPS));
+        assert_eq!(found.map(|c| c.links().len()), Some(MAX_HOPS));
+        let past = chain(MAX_HOPS + 1);
+        assert_eq!(find_cycle(MAX_HOPS + 1, &past[0], waits(&past, MAX_HOPS + 1)), None);
+    }
+
+    #[test]
+    fn a_cycle_among_others_is_not_the_waiters() {
+        let locks = chain(2);
+        // Owners 1 and 2 wait for each other; owner 9 asks for owner 1's lock.
+        let loops = |o: usize| match o {
+            1 => locks.get(1),
+            2 => locks.first(),
+            _ => None,
+        };
+        assert_eq!(find_cycle(9, &locks[0], loops), None);
+    }
+}
