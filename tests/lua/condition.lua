@@ -83,8 +83,10 @@ t:is(rejected, 3, "every method rejects another class as self")
 local closed = condition.new()
 closed:close()
 t:is(tostring(closed), "condition (closed)", "tostring of a closed condition")
-t:raises(function() closed:signal() end, "condition expected, got closed condition", "signal() of a closed condition raises")
-t:raises(function() closed:wait(m) end, "condition expected, got closed condition", "wait() on a closed condition raises")
+t:raises(function() closed:signal() end, "condition expected, got closed condition",
+	"signal() of a closed condition raises")
+t:raises(function() closed:wait(m) end, "condition expected, got closed condition",
+	"wait() on a closed condition raises")
 
 -- contexts that may not sleep
 if env.setcontext then

@@ -84,19 +84,22 @@ for round = 1, 5 do
 	local ra, rb = got.A, got.B
 	local where = "ABBA round " .. round .. ": "
 	t:ok(both and ok, where .. "both runtimes locked, and ended")
-	local told, other, held, wanted
+	-- Who was told, who got the lock, and the mutexes the one told held and wanted.
+	local pair
 	if ra and rb and ra.why == "deadlock" and rb.ok == true then
-		told, other, held, wanted = ra, rb, m1, m2
+		pair = {told = ra, other = rb, held = m1, wanted = m2}
 	elseif ra and rb and rb.why == "deadlock" and ra.ok == true then
-		told, other, held, wanted = rb, ra, m2, m1
+		pair = {told = rb, other = ra, held = m2, wanted = m1}
 	end
-	if t:ok(told ~= nil, where .. "exactly one runtime was told \"deadlock\", the other got the lock",
-		"A: " .. shown(ra) .. "; B: " .. shown(rb)) then
-		t:is(told.cycle, cycle(told.runtime, name(wanted), other.runtime, name(held), told.runtime),
+	t:ok(pair ~= nil, where .. "exactly one runtime was told \"deadlock\", the other got the lock",
+		"A: " .. shown(ra) .. "; B: " .. shown(rb))
+	if pair then
+		local told, other = pair.told, pair.other
+		t:is(told.cycle, cycle(told.runtime, name(pair.wanted), other.runtime, name(pair.held), told.runtime),
 			where .. "the cycle names both runtimes and both mutexes")
 		if round == 1 then
-			print("# ABBA: runtime " .. ra.runtime .. " (A) returned " .. shown(ra))
-			print("# ABBA: runtime " .. rb.runtime .. " (B) returned " .. shown(rb))
+			print("# ABBA: runtime " .. tostring(got.A.runtime) .. " (A) returned " .. shown(got.A))
+			print("# ABBA: runtime " .. tostring(got.B.runtime) .. " (B) returned " .. shown(got.B))
 		end
 	else
 		t:ok(false, where .. "the cycle names both runtimes and both mutexes", "no cycle to check")
