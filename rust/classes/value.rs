@@ -218,6 +218,11 @@ unsafe fn rebuild(l: *mut lua_State, value: &Value) {
 }
 
 /// The protected function of [`push`]: rebuilds the value its light userdata points to.
+///
+/// # Safety
+///
+/// Only Lua may call this, in protected mode, with a light userdata pointing to a `Value`
+/// that stays alive across the call (what `push` passes).
 unsafe extern "C" fn rebuild_protected(l: *mut lua_State) -> c_int {
     // SAFETY: `push` passes a pointer to a `Value` it keeps alive across the call.
     unsafe {
