@@ -19,7 +19,7 @@ use crate::sync::Cycle;
 fn push_description(state: &mut State, cycle: &Cycle) {
     let first = Message::format(format_args!("runtime {}", cycle.waiter()));
     state.push_string(first.as_bytes());
-    for (i, link) in cycle.links().iter().enumerate() {
+    for (i, link) in cycle.links().enumerate() {
         let which = if i == 0 { "" } else { ", which" };
         let part = Message::format(format_args!(
             "{which} waits for {} held by runtime {}",

@@ -121,7 +121,7 @@ pub(super) fn no_memory(method: &str) -> LuaError {
 /// `m:id()`: the mutex's number, as deadlock reports name it.
 fn id(state: &mut State) -> Result<Reply, LuaError> {
     let name = args::this::<Mutex>(state)?.name();
-    Ok(Reply::Integer(i64::try_from(name.id).unwrap_or(i64::MAX)))
+    Ok(Reply::Integer(i64::from(name.id)))
 }
 
 /// `mutex.runtime()`: the calling runtime's number, as deadlock reports name it.

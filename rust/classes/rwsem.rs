@@ -202,7 +202,7 @@ fn writing(state: &mut State) -> Result<Reply, LuaError> {
 /// `r:id()`: the rwsem's number, as deadlock reports name it.
 fn id(state: &mut State) -> Result<Reply, LuaError> {
     let name = args::this::<Rwsem>(state)?.name();
-    Ok(Reply::Integer(i64::try_from(name.id).unwrap_or(i64::MAX)))
+    Ok(Reply::Integer(i64::from(name.id)))
 }
 
 /// What a scope holds while `f` runs: the rwsem, by a counted reference without a

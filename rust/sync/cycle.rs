@@ -14,11 +14,13 @@
 //! host tests build includes it as it is: both sides share one walk.
 
 use core::fmt;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 /// The most links the walk follows. Past it the walk assumes there is no cycle, and the
-/// waiter sleeps: its timeout, or a stop, still ends the wait.
-pub const MAX_HOPS: usize = 16;
+/// waiter sleeps: its timeout, or a stop, still ends the wait. 12 runtimes in one cycle is
+/// beyond what a Lunatik system runs, and a bound this size keeps [`Cycle`], which every
+/// lock's `Result` can carry, around 100 bytes.
+pub const MAX_HOPS: usize = 12;
 
 /// The kinds of locks that have an owner to follow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,14 +41,15 @@ impl LockKind {
     }
 }
 
-/// A lock's stable name: its kind and a number given when it was made, never given to
-/// another lock of that kind (addresses would be reused, and would leak kernel addresses).
+/// A lock's stable name: its kind and a number given when it was made, not given to
+/// another lock of that kind before 2^32 more were made (addresses would be reused soon,
+/// and would leak kernel addresses).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LockName {
     /// What the lock is.
     pub kind: LockKind,
     /// Its number, from 1.
-    pub id: u64,
+    pub id: u32,
 }
 
 impl fmt::Display for LockName {
@@ -56,8 +59,8 @@ impl fmt::Display for LockName {
 }
 
 /// The last number given to a mutex, and to an rwsem.
-static LAST_MUTEX: AtomicU64 = AtomicU64::new(0);
-static LAST_RWSEM: AtomicU64 = AtomicU64::new(0);
+static LAST_MUTEX: AtomicU32 = AtomicU32::new(0);
+static LAST_RWSEM: AtomicU32 = AtomicU32::new(0);
 
 /// Who holds a lock that has one owner at a time: an owner token, or 0 when free. The
 /// lock changes it with atomic operations; the walk reads it.
@@ -77,7 +80,11 @@ impl Held {
             owner: AtomicUsize::new(0),
             name: LockName {
                 kind,
-                id: last.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
+                // 0 is skipped when the count wraps: numbers start at 1.
+                id: last
+                    .fetch_add(1, Ordering::Relaxed)
+                    .wrapping_add(1)
+                    .max(1),
             },
         }
     }
@@ -103,28 +110,86 @@ impl Held {
 pub struct Link {
     /// The lock waited for.
     pub lock: LockName,
-    /// Its holder's token.
+    /// Its holder's token (`u32::MAX` for a token that does not fit 32 bits).
     pub holder: usize,
 }
 
 /// A cycle of waits that a new wait would close: `waiter` waits for the first link's lock,
 /// whose holder waits for the next link's lock, ..., whose holder is `waiter` again.
+///
+/// Stored compactly (it is `Copy` and travels in every lock's error): owner tokens and lock
+/// numbers in 32 bits, the kinds as bits. The port's tokens and the locks' numbers count
+/// from 1 and stay far below 2^32; a token that did not fit would read `u32::MAX`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cycle {
-    waiter: usize,
-    len: usize,
-    links: [Link; MAX_HOPS],
+    waiter: u32,
+    len: u8,
+    /// Bit i set: link i's lock is an rwsem.
+    rwsems: u16,
+    ids: [u32; MAX_HOPS],
+    holders: [u32; MAX_HOPS],
+}
+
+const _: () = assert!(MAX_HOPS <= 16);
+
+/// A token as the cycle keeps it.
+fn narrow(token: usize) -> u32 {
+    u32::try_from(token).unwrap_or(u32::MAX)
 }
 
 impl Cycle {
     /// The owner whose wait would have closed the cycle.
     pub fn waiter(&self) -> usize {
-        self.waiter
+        self.waiter as usize
     }
 
-    /// The links, from the lock the waiter asked for to the one it holds.
-    pub fn links(&self) -> &[Link] {
-        self.links.get(..self.len).unwrap_or(&[])
+    /// How many links it has.
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// Whether it has no link (never, for a cycle the walk found).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Link `i`, from the lock the waiter asked for (0) to the one it holds.
+    pub fn link(&self, i: usize) -> Option<Link> {
+        if i >= self.len() {
+            return None;
+        }
+        let kind = if self.rwsems & (1 << i) != 0 {
+            LockKind::Rwsem
+        } else {
+            LockKind::Mutex
+        };
+        Some(Link {
+            lock: LockName {
+                kind,
+                id: *self.ids.get(i)?,
+            },
+            holder: *self.holders.get(i)? as usize,
+        })
+    }
+
+    /// The links, in order.
+    pub fn links(&self) -> impl Iterator<Item = Link> + '_ {
+        (0..self.len()).filter_map(|i| self.link(i))
+    }
+
+    /// Appends a link; false when the cycle is full.
+    fn push(&mut self, lock: LockName, holder: usize) -> bool {
+        let i = self.len();
+        let (Some(id), Some(slot)) = (self.ids.get_mut(i), self.holders.get_mut(i)) else {
+            return false;
+        };
+        *id = lock.id;
+        *slot = narrow(holder);
+        if lock.kind == LockKind::Rwsem {
+            self.rwsems |= 1 << i;
+        }
+        self.len += 1;
+        true
     }
 }
 
@@ -132,7 +197,7 @@ impl Cycle {
 impl fmt::Display for Cycle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "owner {}", self.waiter)?;
-        for (i, link) in self.links().iter().enumerate() {
+        for (i, link) in self.links().enumerate() {
             let which = if i == 0 { "" } else { ", which" };
             write!(f, "{which} waits for {} held by owner {}", link.lock, link.holder)?;
         }
@@ -152,28 +217,21 @@ pub(crate) fn find_cycle<'a>(
     waits_for: impl Fn(usize) -> Option<&'a Held>,
 ) -> Option<Cycle> {
     let mut cycle = Cycle {
-        waiter: me,
+        waiter: narrow(me),
         len: 0,
-        links: [Link {
-            lock: start.name(),
-            holder: 0,
-        }; MAX_HOPS],
+        rwsems: 0,
+        ids: [0; MAX_HOPS],
+        holders: [0; MAX_HOPS],
     };
     let mut lock = start;
-    for slot in cycle.links.iter_mut() {
+    loop {
         let holder = lock.owner();
-        if holder == 0 {
+        if holder == 0 || !cycle.push(lock.name(), holder) {
             return None;
         }
-        *slot = Link {
-            lock: lock.name(),
-            holder,
-        };
-        cycle.len += 1;
         if holder == me {
             return Some(cycle);
         }
         lock = waits_for(holder)?;
     }
-    None
 }

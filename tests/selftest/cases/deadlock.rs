@@ -12,7 +12,7 @@ use crate::ktap::{check, check_eq, measured, Outcome};
 use crate::kthread::KThread;
 use crate::observe::{Ms, Stopwatch};
 use crate::sync::alloc::Gfp;
-use crate::sync::{Cycle, LockError, LockKind, Mutex, Timeout, MAX_HOPS};
+use crate::sync::{Cycle, Link, LockError, LockKind, Mutex, Timeout, MAX_HOPS};
 use crate::verdict::Seen;
 
 /// Where a thread leaves the cycle it was told about.
@@ -116,17 +116,19 @@ pub(crate) fn deadlock_abba_two_threads() -> Outcome {
         } else {
             (owner(2).token(), owner(1).token(), a.name(), b.name())
         };
-        let links = cycle.links();
         check_eq!(cycle.waiter(), me, "round {}: the waiter", round);
-        check_eq!(links.len(), 2, "round {}: links", round);
+        check_eq!(cycle.len(), 2, "round {}: links", round);
         check!(
-            links.iter().all(|l| l.lock.kind == LockKind::Mutex),
+            cycle.links().all(|l| l.lock.kind == LockKind::Mutex),
             "round {}: a link is not a mutex",
             round
         );
         check_eq!(
-            (links[0].lock, links[0].holder, links[1].lock, links[1].holder),
-            (asked, other, held, me),
+            (cycle.link(0), cycle.link(1)),
+            (
+                Some(Link { lock: asked, holder: other }),
+                Some(Link { lock: held, holder: me })
+            ),
             "round {}: the cycle",
             round
         );
@@ -249,7 +251,7 @@ pub(crate) fn deadlock_three_owners() -> Outcome {
         return Ok(());
     };
     show("three owners", &cycle);
-    check_eq!(cycle.links().len(), 3, "links");
+    check_eq!(cycle.len(), 3, "links");
     let holders: [usize; 3] = [owner(1).token(), owner(2).token(), owner(3).token()];
     let got: KVec<usize> = {
         let mut v = KVec::new();
@@ -263,14 +265,14 @@ pub(crate) fn deadlock_three_owners() -> Outcome {
     Ok(())
 }
 
-/// The walk follows at most `MAX_HOPS` links: a ring of that many threads is reported, a
-/// ring of one more is not (its last thread sleeps, until its short timeout).
+/// The walk follows at most `MAX_HOPS` (12) links: a ring of that many threads is reported,
+/// a ring of one more is not (its last thread sleeps, until its short timeout).
 pub(crate) fn deadlock_bound_of_the_walk() -> Outcome {
     let at = ring(MAX_HOPS, Timeout::Millis(WAKE_MS))?;
     check!(at.ok, "ring of {}: a thread never slept, or a mutex is held", MAX_HOPS);
     check_eq!(at.last, Some(Seen::Cycle), "the last of a ring of {}", MAX_HOPS);
     check_eq!(
-        at.cycle.map(|c| c.links().len()),
+        at.cycle.map(|c| c.len()),
         Some(MAX_HOPS),
         "links of the ring of {}",
         MAX_HOPS
@@ -320,11 +322,13 @@ pub(crate) fn deadlock_through_rwsem_write() -> Outcome {
             return Ok(());
         };
         show(if read { "rwsem read" } else { "rwsem write" }, &cycle);
-        let links = cycle.links();
-        check_eq!(links.len(), 2, "links");
+        check_eq!(cycle.len(), 2, "links");
         check_eq!(
-            (links[0].lock, links[0].holder, links[1].lock, links[1].holder),
-            (r.name(), owner(1).token(), m.name(), owner(2).token()),
+            (cycle.link(0), cycle.link(1)),
+            (
+                Some(Link { lock: r.name(), holder: owner(1).token() }),
+                Some(Link { lock: m.name(), holder: owner(2).token() })
+            ),
             "the cycle"
         );
         check_eq!(unlocked, Ok(()), "B's unlock");

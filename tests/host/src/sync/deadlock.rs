@@ -105,10 +105,10 @@ mod tests {
         // Owner 3 asks for owner 1's lock; 1 waits for 2's, 2 for 3's.
         let cycle = find_cycle(3, &locks[0], waits(&locks, 3)).expect("a cycle");
         assert_eq!(cycle.waiter(), 3);
-        let holders: Vec<usize> = cycle.links().iter().map(|l| l.holder).collect();
+        let holders: Vec<usize> = cycle.links().map(|l| l.holder).collect();
         assert_eq!(holders, [1, 2, 3]);
-        let ids: Vec<u64> = cycle.links().iter().map(|l| l.lock.id).collect();
-        let want: Vec<u64> = locks.iter().map(|l| l.name().id).collect();
+        let ids: Vec<u32> = cycle.links().map(|l| l.lock.id).collect();
+        let want: Vec<u32> = locks.iter().map(|l| l.name().id).collect();
         assert_eq!(ids, want);
     }
 
@@ -116,7 +116,7 @@ mod tests {
     fn the_walk_stops_at_its_bound() {
         let at = chain(MAX_HOPS);
         let found = find_cycle(MAX_HOPS, &at[0], waits(&at, MAX_HOPS));
-        assert_eq!(found.map(|c| c.links().len()), Some(MAX_HOPS));
+        assert_eq!(found.map(|c| c.len()), Some(MAX_HOPS));
         let past = chain(MAX_HOPS + 1);
         assert_eq!(find_cycle(MAX_HOPS + 1, &past[0], waits(&past, MAX_HOPS + 1)), None);
     }
