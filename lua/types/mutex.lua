@@ -12,7 +12,7 @@
 -- returns `nil, "deadlock"` and a description of the cycle, for example
 -- `"runtime 3 waits for mutex 7 held by runtime 4, which waits for mutex 5 held by
 -- runtime 3"`; `scope` raises it. Runtimes are named by `mutex.runtime()`, locks by
--- their `id()`. The chain is followed for at most 16 links (longer cycles are not seen),
+-- their `id()`. The chain is followed for at most 12 links (longer cycles are not seen),
 -- and only through locks that have one holder: a cycle through a completion, a
 -- semaphore, a channel, a read lock or a condition is not detected. See
 -- Documentation/deadlock.rst.
