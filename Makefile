@@ -20,6 +20,7 @@
 #   make bench        the benchmark table, measured in the VM
 #   make host-test    the host tests only (cargo test of tests/host)
 #   make clippy       lint the Rust code against the plain test kernel
+#   make fmt          format the Rust code as the kernel does (lint checks it)
 #   make lint         lint the Lua files: luacheck, type check, LDoc build
 #   make doc          the Lua API reference (LDoc) into build/doc/
 #   make clean        remove what `make` built; `make distclean` also build/
@@ -43,7 +44,7 @@ SCRIPTS := bash $(CURDIR)/scripts
 # has loaded it. examples last: its scripts make runtimes from a script, on
 # which lockdep reports a known Lunatik defect and turns itself off
 # (check-debug).
-CHECK_SUITES := install module selftest lunatik unload examples
+CHECK_SUITES := install module selftest lunatik faults unload examples
 
 export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS TORTURE_THREADS TORTURE_S
 
@@ -53,7 +54,7 @@ export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS
 .NOTPARALLEL:
 .PHONY: all modules install uninstall dkms-add dkms-remove dkms-check clean \
 	distclean provision kernel kernel-debug run check check-debug bench \
-	host-test clippy lint doc
+	host-test clippy lint doc fmt
 
 all: modules
 
@@ -159,6 +160,12 @@ lint: provision
 
 doc: provision
 	ldoc .
+
+# Formats the Rust code as the kernel's .rustfmt.toml says (make lint checks it).
+fmt:
+	@mkdir -p build/lint
+	@tar -xOf /usr/src/linux-source-6.12.tar.xz linux-source-6.12/.rustfmt.toml >build/lint/rustfmt.toml
+	git ls-files '*.rs' | xargs rustfmt --edition 2021 --config-path build/lint/rustfmt.toml
 
 clippy: kernel
 	CLIPPY=1 $(SCRIPTS)/module.sh plain "$(CURDIR)/build/module-clippy"

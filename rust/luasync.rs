@@ -19,7 +19,7 @@ module! {
     type: LuaSync,
     name: "luasync",
     author: "luasync developers",
-    description: "completion, mutex and semaphore classes for Lunatik",
+    description: "completion, mutex, semaphore and channel classes, and waitany, for Lunatik",
     license: "GPL",
 }
 
@@ -32,7 +32,6 @@ impl kernel::Module for LuaSync {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // SAFETY: called once, at module init.
         kernel::error::to_result(unsafe { port::bindings::luasync_port_init() })?;
-        pr_info!("loaded (completion, mutex, semaphore)\n");
         Ok(LuaSync)
     }
 }

@@ -78,10 +78,10 @@ examples=$stage/lib/modules/lua/luasync/examples
 check "the Lua examples are in /lib/modules/lua/luasync/examples/, as in the tree" \
     diff -r "$TOP/lua/examples" "$examples"
 
-types=$stage/usr/local/share/luasync/types
+types=$stage/lib/modules/lua/luasync/types
 stubs=("$TOP"/lua/types/*.lua)
 if [ -f "${stubs[0]}" ]; then
-    check "the type stubs (lua/types/) are in /usr/local/share/luasync/types/" \
+    check "the type stubs (lua/types/) are in /lib/modules/lua/luasync/types/" \
         eval 'for s in "${stubs[@]}"; do cmp -s "$s" "$types/$(basename "$s")" || exit 1; done'
 else
     check "no lua/types/ in the tree: no type stubs installed" test ! -e "$types"

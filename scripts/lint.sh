@@ -6,7 +6,9 @@
 #             type-check against the stubs in lua/types/, and each fixture in
 #             tests/lint/fail/ fails with the diagnostic its "-- expect: CODE"
 #             line names, so the check cannot pass by checking nothing;
-#   ldoc      the reference (make doc) builds from the stubs without a warning.
+#   ldoc      the reference (make doc) builds from the stubs without a warning;
+#   rustfmt   every Rust file is formatted as the kernel's .rustfmt.toml says
+#             (`make fmt` formats them).
 # The .emmyrc.json turns off two diagnostics that are not about types:
 # global-in-non-module (the test harness swaps print on purpose) and
 # unnecessary-if (wrong about tests/lunatik/filehost.lua's flow).
@@ -76,6 +78,19 @@ out=$(ldoc --dir "$OUT/doc" . 2>&1) && status=0 || status=1
 warnings=$(grep -v -e '^reading configuration from ' -e '^output written to ' <<<"$out" || true)
 [ -z "$warnings" ] || status=1
 result "$status" "ldoc: the reference builds without a warning" "$warnings"
+
+# The kernel's rustfmt configuration, from the same linux-source the test
+# kernel is built from.
+rustfmt_toml=$OUT/rustfmt.toml
+if [ ! -f "$rustfmt_toml" ]; then
+    tar -xOf /usr/src/linux-source-6.12.tar.xz linux-source-6.12/.rustfmt.toml >"$rustfmt_toml.tmp" &&
+        mv "$rustfmt_toml.tmp" "$rustfmt_toml"
+fi
+mapfile -t rust_files < <(git ls-files '*.rs' 2>/dev/null || find rust tests -name '*.rs')
+for f in "${rust_files[@]}"; do
+    out=$(rustfmt --edition 2021 --config-path "$rustfmt_toml" --check "$f" 2>&1) && status=0 || status=1
+    result "$status" "rustfmt: $f" "$(head -n 20 <<<"$out")"
+done
 
 echo "lint: $((n - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,11 +4,12 @@
 -- softirq or hardirq runtimes, which use the calls that never sleep.
 --
 -- Values are copied on send and rebuilt in the receiving runtime: booleans, integers,
--- strings, Lunatik objects (by reference: the receiver gets its own value of the same
--- object, a luasync object or a `data` buffer, say) and tables of these (without their
--- metatables), nested at most 8 deep, 64 KiB in all. Anything else (functions,
--- coroutines, `nil` as the message, floats, a table inside itself, the channel itself)
--- raises, and nothing is sent.
+-- strings, Lunatik objects that hold no other object (by reference: the receiver gets its
+-- own value of the same object: a completion, mutex or semaphore, a `data` buffer) and
+-- tables of these (without their metatables), nested at most 8 deep, 64 KiB in all.
+-- Anything else (functions, coroutines, `nil` as the message, floats, a table inside
+-- itself, channels, rcu tables, runtimes, threads: objects that could end up holding each
+-- other, never to be freed) raises, and nothing is sent.
 -- @usage
 -- -- a kprobe hook (hardirq runtime) feeds a kernel thread
 -- local channel = require("channel")

@@ -31,7 +31,10 @@ pub(super) fn expected_object<T: Private>(state: &State, idx: c_int, missing: Mi
         }
         Missing::Other => LuaError::arg(
             idx,
-            format_args!("{class} expected, got {}", Bytes(port::type_name(state, idx))),
+            format_args!(
+                "{class} expected, got {}",
+                Bytes(port::type_name(state, idx))
+            ),
         ),
     }
 }
@@ -54,7 +57,10 @@ fn not_integer(state: &State, idx: c_int) -> LuaError {
     }
     LuaError::arg(
         idx,
-        format_args!("number expected, got {}", Bytes(port::type_name(state, idx))),
+        format_args!(
+            "number expected, got {}",
+            Bytes(port::type_name(state, idx))
+        ),
     )
 }
 
@@ -76,7 +82,10 @@ pub(super) fn opt_boolean(state: &State, idx: c_int, default: bool) -> Result<bo
 fn not_boolean(state: &State, idx: c_int) -> LuaError {
     LuaError::arg(
         idx,
-        format_args!("boolean expected, got {}", Bytes(port::type_name(state, idx))),
+        format_args!(
+            "boolean expected, got {}",
+            Bytes(port::type_name(state, idx))
+        ),
     )
 }
 

@@ -34,6 +34,15 @@ unsafe impl Private for Channel {
     fn on_close(&self) {
         self.close();
     }
+
+    fn describe(&self, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        write!(out, "{}/{}", self.count(), self.capacity())?;
+        super::wait::describe_closed(self.is_closed(), out)
+    }
+
+    fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        Channel::wait_heads(self)
+    }
 }
 
 const CLASS: Class = Class::LUASYNC_CLASS_channel;
@@ -77,7 +86,7 @@ fn bad_capacity(n: i64) -> LuaError {
 /// The message of `method` at index 2, as a letter ready to go.
 fn letter(state: &State, method: &str) -> Result<Letter<Value>, LuaError> {
     let gfp = gfp(state);
-    let message = value::copy(state, method, 2, 1, gfp)?;
+    let message = value::copy(state, method, 2, gfp)?;
     Letter::new(message, gfp).map_err(|_| no_memory(method))
 }
 
@@ -93,7 +102,10 @@ fn send(state: &mut State) -> Result<Reply, LuaError> {
     let timeout = args::timeout(state, 3)?;
     wait::may_sleep(state, CLASS, "send", timeout)?;
     let letter = letter(state, "send")?;
-    Ok(wait::reply(channel.send(letter, timeout).map_err(|(why, _)| why)))
+    Ok(wait::reply(
+        CLASS,
+        channel.send(letter, timeout).map_err(|(why, _)| why),
+    ))
 }
 
 /// `ch:trysend(value)`: whether it was sent (false: full or closed). Never sleeps.
@@ -116,9 +128,10 @@ fn receive(state: &mut State) -> Result<Reply, LuaError> {
     wait::may_sleep(state, CLASS, "receive", timeout)?;
     let got = channel.receive(timeout);
     drop(channel);
+    wait::count(CLASS, got.as_ref().map(|_| ()).map_err(|e| *e));
     match got {
         Ok(message) => received(state, message),
-        Err(error) => Ok(wait::reply(Err(error))),
+        Err(error) => Ok(wait::reply_uncounted(Err(error))),
     }
 }
 
@@ -139,7 +152,9 @@ fn close(state: &mut State) -> Result<Reply, LuaError> {
 
 /// `ch:count()`: the values waiting.
 fn count(state: &mut State) -> Result<Reply, LuaError> {
-    Ok(Reply::Integer(i64::from(args::this::<Channel>(state)?.count())))
+    Ok(Reply::Integer(i64::from(
+        args::this::<Channel>(state)?.count(),
+    )))
 }
 
 /// `ch:capacity()`: the most values it holds.
@@ -152,7 +167,9 @@ fn capacity(state: &mut State) -> Result<Reply, LuaError> {
 /// `tostring(ch)`: "channel (2/8)", "channel (closed, 1/8)", "channel (released)".
 fn to_string(state: &mut State) -> Result<Reply, LuaError> {
     if let Some(gone) = args::gone::<Channel>(state) {
-        return Ok(Reply::Text(Message::format(format_args!("channel ({gone})"))));
+        return Ok(Reply::Text(Message::format(format_args!(
+            "channel ({gone})"
+        ))));
     }
     let channel = args::this::<Channel>(state)?;
     let (count, capacity) = (channel.count(), channel.capacity());

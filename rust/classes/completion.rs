@@ -28,6 +28,19 @@ unsafe impl Private for Completion {
     fn on_close(&self) {
         Completion::close(self);
     }
+
+    fn describe(&self, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        match self.pending() {
+            0 => out.write_str("not done")?,
+            u32::MAX => out.write_str("done for all")?,
+            n => write!(out, "done {n}")?,
+        }
+        super::wait::describe_closed(self.is_closed(), out)
+    }
+
+    fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        Completion::wait_heads(self)
+    }
 }
 
 /// `completion.new()`: a completion that is not done.
@@ -63,7 +76,10 @@ fn wait(state: &mut State) -> Result<Reply, LuaError> {
     let completion = args::this::<Completion>(state)?;
     let timeout = args::timeout(state, 2)?;
     wait::may_sleep(state, Class::LUASYNC_CLASS_completion, "wait", timeout)?;
-    Ok(wait::reply(completion.wait(timeout)))
+    Ok(wait::reply(
+        Class::LUASYNC_CLASS_completion,
+        completion.wait(timeout),
+    ))
 }
 
 /// `c:trywait()`: consumes one completion if there is one. Never sleeps.

@@ -31,6 +31,15 @@ unsafe impl Private for Condition {
     fn on_close(&self) {
         Condition::close(self);
     }
+
+    fn describe(&self, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        write!(out, "{} waiting", self.waiters())?;
+        super::wait::describe_closed(self.is_closed(), out)
+    }
+
+    fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        Condition::wait_heads(self)
+    }
 }
 
 const CLASS: Class = Class::LUASYNC_CLASS_condition;
@@ -50,9 +59,9 @@ fn wait(state: &mut State) -> Result<Reply, LuaError> {
     // The objects are held by counted references only inside `wait_outcome`: a cycle's
     // description is pushed (which may raise) after it has returned.
     match wait_outcome(state)? {
-        Ok(()) => Ok(Reply::Bool(true)),
+        Ok(()) => Ok(wait::reply(CLASS, Ok(()))),
         Err(CondError::Wait(error)) | Err(CondError::Lost(LockError::Wait(error))) => {
-            Ok(wait::reply(Err(error)))
+            Ok(wait::reply(CLASS, Err(error)))
         }
         Err(CondError::Lost(LockError::Cycle(found))) => Ok(cycle::reply(state, &found)),
         Err(CondError::NotHeld) => Err(not_held()),
@@ -74,7 +83,9 @@ fn wait_outcome(state: &mut State) -> Result<Result<(), CondError>, LuaError> {
 #[inline(never)]
 #[cold]
 fn not_taken_back() -> LuaError {
-    LuaError::msg(format_args!("condition: wait: the mutex could not be taken back"))
+    LuaError::msg(format_args!(
+        "condition: wait: the mutex could not be taken back"
+    ))
 }
 
 #[inline(never)]

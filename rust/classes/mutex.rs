@@ -39,6 +39,23 @@ unsafe impl Private for Mutex {
     fn on_close(&self) {
         Mutex::close(self);
     }
+
+    fn describe(&self, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        match self.holder() {
+            Some((owner, depth)) => {
+                write!(out, "locked by runtime {} depth {depth}", owner.token())?
+            }
+            None => out.write_str("unlocked")?,
+        }
+        if self.is_recursive() {
+            out.write_str(" recursive")?;
+        }
+        super::wait::describe_closed(self.is_closed(), out)
+    }
+
+    fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        Mutex::wait_heads(self)
+    }
 }
 
 const CLASS: Class = Class::LUASYNC_CLASS_mutex;
@@ -96,8 +113,8 @@ fn lock(state: &mut State) -> Result<Reply, LuaError> {
     // The mutex is held by a counted reference only inside `lock_outcome`: the cycle's
     // description is pushed (which may raise) after it has returned.
     match lock_outcome(state)? {
-        Ok(()) => Ok(Reply::Bool(true)),
-        Err(LockError::Wait(error)) => Ok(wait::reply(Err(error))),
+        Ok(()) => Ok(wait::reply(CLASS, Ok(()))),
+        Err(LockError::Wait(error)) => Ok(wait::reply(CLASS, Err(error))),
         Err(LockError::Cycle(found)) => Ok(cycle::reply(state, &found)),
         Err(LockError::Deadlock) => Err(deadlock("lock")),
         Err(LockError::NoMemory) => Err(no_memory("lock")),
@@ -127,7 +144,9 @@ fn id(state: &mut State) -> Result<Reply, LuaError> {
 /// `mutex.runtime()`: the calling runtime's number, as deadlock reports name it.
 fn runtime(state: &mut State) -> Result<Reply, LuaError> {
     let owner = owner(state, "runtime")?;
-    Ok(Reply::Integer(i64::try_from(owner.token()).unwrap_or(i64::MAX)))
+    Ok(Reply::Integer(
+        i64::try_from(owner.token()).unwrap_or(i64::MAX),
+    ))
 }
 
 /// `m:trylock()`: locks if that needs no wait. Never sleeps.
@@ -187,7 +206,9 @@ fn scope_enter(state: &mut State) -> Result<Scope, LuaError> {
     }
     wait::may_sleep(state, CLASS, "scope", Timeout::Infinite)?;
     if port::stack_left() < SCOPE_STACK_MARGIN {
-        return Err(LuaError::msg(format_args!("mutex: scope: nested too deeply")));
+        return Err(LuaError::msg(format_args!(
+            "mutex: scope: nested too deeply"
+        )));
     }
     if let Err(error) = mutex.lock(owner, Timeout::Infinite) {
         // Nothing with a destructor may be owned while the error is pushed.
@@ -202,7 +223,10 @@ fn scope_enter(state: &mut State) -> Result<Scope, LuaError> {
 
 /// The last part of `scope`: unlocks (unless `f` closed the mutex), then gives `f`'s
 /// results or raises its error value unchanged.
-fn scope_leave(state: &mut State, (scope, called): (Scope, Result<(), ()>)) -> Result<Reply, LuaError> {
+fn scope_leave(
+    state: &mut State,
+    (scope, called): (Scope, Result<(), ()>),
+) -> Result<Reply, LuaError> {
     // SAFETY: the reference `scope_enter` handed over, given back here once.
     let mutex = unsafe { scope.mutex.into_ref() };
     let closed = mutex.is_closed();
@@ -247,7 +271,10 @@ unsafe extern "C" fn lua_scope(l: *mut lua_State) -> c_int {
 fn not_function(state: &State) -> LuaError {
     LuaError::arg(
         2,
-        format_args!("function expected, got {}", Bytes(port::type_name(state, 2))),
+        format_args!(
+            "function expected, got {}",
+            Bytes(port::type_name(state, 2))
+        ),
     )
 }
 

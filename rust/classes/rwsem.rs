@@ -39,6 +39,21 @@ unsafe impl Private for Rwsem {
     fn on_close(&self) {
         Rwsem::close(self);
     }
+
+    fn describe(&self, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        match self.write_holder() {
+            Some(owner) => write!(out, "write-locked by runtime {}", owner.token())?,
+            None => match self.readers() {
+                0 => out.write_str("unlocked")?,
+                n => write!(out, "read-locked by {n} runtimes")?,
+            },
+        }
+        super::wait::describe_closed(self.is_closed(), out)
+    }
+
+    fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        Rwsem::wait_heads(self)
+    }
 }
 
 const CLASS: Class = Class::LUASYNC_CLASS_rwsem;
@@ -81,7 +96,13 @@ impl Side {
 }
 
 /// Takes `side` for `owner`, waiting at most `timeout`.
-fn take(state: &State, rwsem: &Rwsem, side: Side, owner: Owner, timeout: Timeout) -> Result<(), LockError> {
+fn take(
+    state: &State,
+    rwsem: &Rwsem,
+    side: Side,
+    owner: Owner,
+    timeout: Timeout,
+) -> Result<(), LockError> {
     match side {
         Side::Read => rwsem.read(owner, timeout, super::channel::gfp(state)),
         Side::Write => rwsem.write(owner, timeout),
@@ -94,8 +115,8 @@ fn lock(state: &mut State, side: Side) -> Result<Reply, LuaError> {
     // The rwsem is held by a counted reference only inside `lock_outcome`: the cycle's
     // description is pushed (which may raise) after it has returned.
     match lock_outcome(state, side)? {
-        Ok(()) => Ok(Reply::Bool(true)),
-        Err(LockError::Wait(error)) => Ok(wait::reply(Err(error))),
+        Ok(()) => Ok(wait::reply(CLASS, Ok(()))),
+        Err(LockError::Wait(error)) => Ok(wait::reply(CLASS, Err(error))),
         Err(LockError::Cycle(found)) => Ok(cycle::reply(state, &found)),
         Err(error) => Err(refused(side.lock_method(), side, error)),
     }
@@ -224,7 +245,9 @@ fn scope_enter(state: &mut State, side: Side) -> Result<Scope, LuaError> {
     }
     wait::may_sleep(state, CLASS, method, Timeout::Infinite)?;
     if port::stack_left() < mutex::SCOPE_STACK_MARGIN {
-        return Err(LuaError::msg(format_args!("rwsem: {method}: nested too deeply")));
+        return Err(LuaError::msg(format_args!(
+            "rwsem: {method}: nested too deeply"
+        )));
     }
     if let Err(error) = take(state, &rwsem, side, owner, Timeout::Infinite) {
         // Nothing with a destructor may be owned while the error is pushed.
@@ -264,7 +287,10 @@ fn lock_failed(state: &mut State, side: Side, error: LockError) -> LuaError {
 
 /// The last part of a scope: unlocks (unless `f` closed the rwsem), then gives `f`'s
 /// results or raises its error value unchanged.
-fn scope_leave(state: &mut State, (scope, called): (Scope, Result<(), ()>)) -> Result<Reply, LuaError> {
+fn scope_leave(
+    state: &mut State,
+    (scope, called): (Scope, Result<(), ()>),
+) -> Result<Reply, LuaError> {
     // SAFETY: the reference `scope_enter` handed over, given back here once.
     let rwsem = unsafe { scope.rwsem.into_ref() };
     let closed = rwsem.is_closed();
@@ -327,7 +353,10 @@ unsafe extern "C" fn lua_write_scope(l: *mut lua_State) -> c_int {
 fn not_function(state: &State) -> LuaError {
     LuaError::arg(
         2,
-        format_args!("function expected, got {}", Bytes(port::type_name(state, 2))),
+        format_args!(
+            "function expected, got {}",
+            Bytes(port::type_name(state, 2))
+        ),
     )
 }
 

@@ -25,6 +25,15 @@ unsafe impl Private for Semaphore {
     fn on_close(&self) {
         Semaphore::close(self);
     }
+
+    fn describe(&self, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        write!(out, "count {}", self.count())?;
+        super::wait::describe_closed(self.is_closed(), out)
+    }
+
+    fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        Semaphore::wait_heads(self)
+    }
 }
 
 /// The initial count of `semaphore.new(n)`, if `n` is in range.
@@ -61,7 +70,10 @@ fn down(state: &mut State) -> Result<Reply, LuaError> {
     let semaphore = args::this::<Semaphore>(state)?;
     let timeout = args::timeout(state, 2)?;
     wait::may_sleep(state, Class::LUASYNC_CLASS_semaphore, "down", timeout)?;
-    Ok(wait::reply(semaphore.down(timeout)))
+    Ok(wait::reply(
+        Class::LUASYNC_CLASS_semaphore,
+        semaphore.down(timeout),
+    ))
 }
 
 /// `s:trydown()`: takes one count if there is one. Never sleeps.

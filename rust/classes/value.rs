@@ -6,7 +6,8 @@
 //! send: booleans, integers, strings, Lunatik objects (by reference, as `lunatik._ENV`
 //! carries them: the receiver gets its own value of the same object), and tables of these,
 //! without their metatables. Anything else (functions, coroutines, light userdata,
-//! `nil` as the message, a float, a table inside itself) is refused with a clear error and
+//! `nil` as the message, a float, a table inside itself, an object that can hold other
+//! objects, such as a channel) is refused with a clear error and
 //! nothing is sent. A message is bounded: tables nested at most [`MAX_DEPTH`] deep, and at
 //! most [`MAX_BYTES`] in all (each value counts 16 bytes, each string its length too).
 
@@ -46,8 +47,6 @@ struct Copier<'a> {
     open: [c_int; MAX_DEPTH],
     depth: usize,
     gfp: Gfp,
-    /// The index of an object that must not be in the message (the channel itself), or 0.
-    not: c_int,
 }
 
 /// The error of a refused message.
@@ -89,14 +88,12 @@ impl Copier<'_> {
                 let bytes = state.string(idx).unwrap_or(&[]);
                 self.charge(method, bytes.len())?;
                 let mut copy = Vec::new();
-                copy.try_extend(bytes, self.gfp).map_err(|_| no_memory(method))?;
+                copy.try_extend(bytes, self.gfp)
+                    .map_err(|_| no_memory(method))?;
                 Ok(Value::Str(copy))
             }
             Type::Userdata => {
                 self.charge(method, 0)?;
-                if self.not != 0 && port::same_object(state, idx, self.not) {
-                    return Err(refused(method, format_args!("a channel cannot carry itself")));
-                }
                 ObjRef::get(state, idx)
                     .map(Value::Obj)
                     .map_err(|why| refused(method, format_args!("{}", Bytes(why))))
@@ -113,8 +110,14 @@ impl Copier<'_> {
     fn table(&mut self, method: &str, idx: c_int) -> Result<Value, LuaError> {
         let state = self.state;
         let idx = state.abs_index(idx);
-        if self.open[..self.depth].iter().any(|&open| state.raw_equal(open, idx)) {
-            return Err(refused(method, format_args!("a table cannot contain itself")));
+        if self.open[..self.depth]
+            .iter()
+            .any(|&open| state.raw_equal(open, idx))
+        {
+            return Err(refused(
+                method,
+                format_args!("a table cannot contain itself"),
+            ));
         }
         let Some(slot) = self.open.get_mut(self.depth) else {
             return Err(refused(
@@ -164,22 +167,14 @@ fn no_memory(method: &str) -> LuaError {
     LuaError::msg(format_args!("channel: {method}: not enough memory"))
 }
 
-/// Copies the value at `idx` into a message, for `method` (named in errors); `not` is the
-/// index of an object the message must not contain (0: none). Never raises.
-pub(crate) fn copy(
-    state: &State,
-    method: &str,
-    idx: c_int,
-    not: c_int,
-    gfp: Gfp,
-) -> Result<Value, LuaError> {
+/// Copies the value at `idx` into a message, for `method` (named in errors). Never raises.
+pub(crate) fn copy(state: &State, method: &str, idx: c_int, gfp: Gfp) -> Result<Value, LuaError> {
     Copier {
         state,
         left: MAX_BYTES,
         open: [0; MAX_DEPTH],
         depth: 0,
         gfp,
-        not,
     }
     .value(method, idx)
 }
@@ -221,8 +216,8 @@ unsafe fn rebuild(l: *mut lua_State, value: &Value) {
 ///
 /// # Safety
 ///
-/// Only Lua may call this, in protected mode, with a light userdata pointing to a `Value`
-/// that stays alive across the call (what `push` passes).
+/// Only [`push`] may call this (through `lua_pcallk`), with a light userdata pointing to a
+/// `Value` that lives across the call.
 unsafe extern "C" fn rebuild_protected(l: *mut lua_State) -> c_int {
     // SAFETY: `push` passes a pointer to a `Value` it keeps alive across the call.
     unsafe {

@@ -4,7 +4,7 @@
 //! runtime may sleep, and the shape of their results.
 
 use crate::lua::{Bytes, LuaError, Reply, State};
-use crate::port::{self, Class};
+use crate::port::{self, Class, Outcome};
 use crate::sync::{Timeout, WaitError};
 
 /// Fails with "<class>: <method>: cannot sleep in a <context> runtime" when waiting for
@@ -42,10 +42,35 @@ pub(super) fn reason(error: WaitError) -> &'static str {
     }
 }
 
-/// `true`, or `nil, "timeout"`, or `nil, "interrupt"`, or `nil, "closed"`.
-pub(super) fn reply(result: Result<(), WaitError>) -> Reply {
+/// Counts how a blocking call of `class` ended, for the debugfs view's statistics.
+pub(super) fn count(class: Class, result: Result<(), WaitError>) {
+    let outcome = match result {
+        Ok(()) => Outcome::LUASYNC_DONE,
+        Err(WaitError::Timeout) => Outcome::LUASYNC_TIMEOUT,
+        Err(WaitError::Interrupted) => Outcome::LUASYNC_INTERRUPT,
+        Err(WaitError::Closed) => Outcome::LUASYNC_CLOSED_WAIT,
+    };
+    port::waited(class, outcome);
+}
+
+/// `true`, or `nil, "timeout"`, or `nil, "interrupt"`, or `nil, "closed"`; counted.
+pub(super) fn reply(class: Class, result: Result<(), WaitError>) -> Reply {
+    count(class, result);
+    reply_uncounted(result)
+}
+
+/// As [`reply`], for a result counted already.
+pub(super) fn reply_uncounted(result: Result<(), WaitError>) -> Reply {
     match result {
         Ok(()) => Reply::Bool(true),
         Err(error) => Reply::Failed(reason(error)),
     }
+}
+
+/// " closed" after a state, when the object was closed.
+pub(super) fn describe_closed(closed: bool, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
+    if closed {
+        out.write_str(" closed")?;
+    }
+    Ok(())
 }

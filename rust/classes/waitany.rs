@@ -158,6 +158,15 @@ fn waitany(state: &mut State) -> Result<Reply, LuaError> {
         wait_any(sources.as_mut_slice(), timeout)
     };
     drop(objects);
+    wait::count(
+        Class::LUASYNC_CLASS_waitany,
+        match outcome {
+            Ok(_) => Ok(()),
+            Err(WaitAnyError::Closed(_)) => Err(crate::sync::WaitError::Closed),
+            Err(WaitAnyError::Wait(error)) => Err(error),
+            Err(WaitAnyError::NoMemory) => Ok(()),
+        },
+    );
     match outcome {
         Ok(i) => {
             let index = i64::try_from(i).unwrap_or(i64::MAX).saturating_add(1);
@@ -175,7 +184,7 @@ fn waitany(state: &mut State) -> Result<Reply, LuaError> {
             i64::try_from(i).unwrap_or(i64::MAX).saturating_add(1),
             wait::reason(crate::sync::WaitError::Closed),
         )),
-        Err(WaitAnyError::Wait(error)) => Ok(wait::reply(Err(error))),
+        Err(WaitAnyError::Wait(error)) => Ok(wait::reply_uncounted(Err(error))),
         Err(WaitAnyError::NoMemory) => Err(no_memory()),
     }
 }

@@ -58,6 +58,10 @@ enum luasync_class {
  *	Never sleeps.
  * @drop: drops the private data in place, once the last thread using it
  *	is gone. Never sleeps.
+ * @describe: writes the object's state as one line (no newline) into @buf
+ *	of @size bytes, NUL-terminated; for the debugfs view. Never sleeps.
+ * @heads: the kernel wait queue heads of the object (NULL: none), for the
+ *	debugfs view of its waiters.
  */
 struct luasync_ops {
 	const struct luaL_Reg *lib;
@@ -66,6 +70,17 @@ struct luasync_ops {
 	size_t size;
 	void (*close)(void *private);
 	void (*drop)(void *private);
+	void (*describe)(void *private, char *buf, size_t size);
+	void (*heads)(void *private, void **heads);
+};
+
+/* How a blocking call ended, for the statistics of the debugfs view. */
+enum luasync_outcome {
+	LUASYNC_DONE,
+	LUASYNC_TIMEOUT,
+	LUASYNC_INTERRUPT,
+	LUASYNC_CLOSED_WAIT,
+	LUASYNC_NOUTCOMES
 };
 
 #define LUASYNC_CLASS_OPS(name) extern const struct luasync_ops luasync_##name##_ops;
@@ -132,6 +147,10 @@ luasync_port_owner_t luasync_port_owner;
 typedef const char *luasync_port_context_t(struct lua_State *L);
 luasync_port_context_t luasync_port_context;
 
+/* Counts a blocking call of @cls that ended with @outcome. Never sleeps. */
+typedef void luasync_port_waited_t(enum luasync_class cls, enum luasync_outcome outcome);
+luasync_port_waited_t luasync_port_waited;
+
 /* The name of @cls, as scripts see it. */
 typedef const char *luasync_port_classname_t(enum luasync_class cls);
 luasync_port_classname_t luasync_port_classname;
@@ -167,10 +186,6 @@ luasync_port_objpush_t luasync_port_objpush;
  */
 typedef void luasync_port_objput_t(void *ref);
 luasync_port_objput_t luasync_port_objput;
-
-/* Whether the values at @a and @b are the same Lunatik object. Never raises. */
-typedef bool luasync_port_sameobject_t(struct lua_State *L, int a, int b);
-luasync_port_sameobject_t luasync_port_sameobject;
 
 /* Bytes left on the current kernel stack below the caller's frame. */
 typedef size_t luasync_port_stackleft_t(void);

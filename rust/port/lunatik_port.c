@@ -32,6 +32,10 @@
 
 #include <linux/atomic.h>
 #include <linux/compiler.h>
+#include <linux/debugfs.h>
+#include <linux/list.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
 #include <linux/export.h>
 #include <linux/kernel.h>
 #include <linux/llist.h>
@@ -53,8 +57,26 @@ struct luasync_port_block {
 	struct rcu_head rcu;
 	refcount_t refs;
 	enum luasync_class cls;
+	u64 id;			/* the object's number in the debugfs view */
+	struct list_head node;	/* in luasync_port_live */
 	u64 data[];	/* the Rust value, 8-byte aligned as kmalloc'd memory is */
 };
+
+/*
+ * Every live block, for the debugfs view. The lock is taken to add and
+ * remove a block and by a reader of the view, never by a wait or a wake.
+ */
+static LIST_HEAD(luasync_port_live);
+static DEFINE_SPINLOCK(luasync_port_objects_lock);
+
+/* Per class: objects made and freed, and how blocking calls ended. */
+struct luasync_port_stats {
+	atomic64_t made;
+	atomic64_t freed;
+	atomic64_t waits[LUASYNC_NOUTCOMES];
+};
+
+static struct luasync_port_stats luasync_port_stats[LUASYNC_NCLASSES];
 
 static const struct luasync_ops *const luasync_port_ops[LUASYNC_NCLASSES] = {
 #define LUASYNC_PORT_OPS(name) [LUASYNC_CLASS_##name] = &luasync_##name##_ops,
@@ -92,8 +114,14 @@ static const lunatik_class_t *luasync_port_class(enum luasync_class cls)
 /* Drops a reference; the last one drops the value, the block and its module reference. */
 static void luasync_port_unref(struct luasync_port_block *block)
 {
+	unsigned long flags;
+
 	if (!refcount_dec_and_test(&block->refs))
 		return;
+	spin_lock_irqsave(&luasync_port_objects_lock, flags);
+	list_del(&block->node);
+	spin_unlock_irqrestore(&luasync_port_objects_lock, flags);
+	atomic64_inc(&luasync_port_stats[block->cls].freed);
 	luasync_port_ops[block->cls]->drop(block->data);
 	kfree_rcu(block, rcu);
 	module_put(THIS_MODULE);
@@ -108,12 +136,15 @@ static void luasync_port_release(void *private)
 	luasync_port_unref(block);
 }
 
+static atomic64_t luasync_port_last_id = ATOMIC64_INIT(0);
+
 void *luasync_port_newobject(lua_State *L, enum luasync_class cls)
 {
 	const lunatik_class_t *class = luasync_port_class(cls);
 	lunatik_object_t *runtime = lunatik_toruntime(L);
 	struct luasync_port_block *block;
 	lunatik_object_t *object;
+	unsigned long flags;
 	size_t size;
 	gfp_t gfp;
 
@@ -129,8 +160,13 @@ void *luasync_port_newobject(lua_State *L, enum luasync_class cls)
 		luaL_error(L, "%s: new: not enough memory", class->name);
 	refcount_set(&block->refs, 1);
 	block->cls = cls;
+	block->id = atomic64_inc_return(&luasync_port_last_id);
 	/* The runtime's pin (luasync_port_pin) keeps the module live here. */
 	__module_get(THIS_MODULE);
+	spin_lock_irqsave(&luasync_port_objects_lock, flags);
+	list_add_tail(&block->node, &luasync_port_live);
+	spin_unlock_irqrestore(&luasync_port_objects_lock, flags);
+	atomic64_inc(&luasync_port_stats[cls].made);
 	object->private = block;
 	return block->data;
 }
@@ -163,6 +199,13 @@ void *luasync_port_get(lua_State *L, int idx, enum luasync_class cls, enum luasy
 		*found = LUASYNC_RELEASED;
 		return NULL;
 	}
+	/*
+	 * The user value names the class, but a script can change it
+	 * (debug.setuservalue): the object's own class, set when it was made,
+	 * is what counts, as in lunatik_isobject().
+	 */
+	if (object->class != class)
+		return NULL;
 	/* The userdata on the stack holds the object; a close may free its block. */
 	rcu_read_lock();
 	block = READ_ONCE(object->private);
@@ -237,6 +280,15 @@ size_t luasync_port_stackleft(void)
 	return sp - bottom;
 }
 
+/*
+ * A pin's payload. As large as a pointer: Lunatik's generic close (reachable
+ * from scripts as any luasync object's close) reads a pointer from whatever
+ * userdata it is given before it checks its class.
+ */
+struct luasync_port_pin {
+	unsigned long armed;
+};
+
 /* Registry keys: the owner number of a runtime, and its pins on this module. */
 static char luasync_port_owner_key;
 static char luasync_port_pin_keys[LUASYNC_NCLASSES];
@@ -267,13 +319,14 @@ static bool luasync_port_closing(lua_State *L)
  */
 static int luasync_port_unpin(lua_State *L)
 {
-	bool *armed = lua_touserdata(L, 1);
+	struct luasync_port_pin *pin = lua_touserdata(L, 1);
 	unsigned int cls = (unsigned int)lua_tointegerx(L, lua_upvalueindex(1), NULL);
 
-	if (armed == NULL || lua_rawlen(L, 1) != sizeof(*armed) || cls >= LUASYNC_NCLASSES || !*armed)
+	if (pin == NULL || lua_type(L, 1) != LUA_TUSERDATA || lua_rawlen(L, 1) != sizeof(*pin) ||
+	    cls >= LUASYNC_NCLASSES || !pin->armed)
 		return 0;
 	if (luasync_port_closing(L)) {
-		*armed = false;
+		pin->armed = false;
 		module_put(THIS_MODULE);
 		return 0;
 	}
@@ -295,15 +348,15 @@ static int luasync_port_unpin(lua_State *L)
  */
 static bool luasync_port_pin(lua_State *L, enum luasync_class cls)
 {
-	bool *armed;
+	struct luasync_port_pin *pin;
 
 	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &luasync_port_pin_keys[cls]) != LUA_TNIL) {
 		lua_settop(L, -2);
 		return true;
 	}
 	lua_settop(L, -2);
-	armed = lua_newuserdatauv(L, sizeof(*armed), 0);
-	*armed = false;
+	pin = lua_newuserdatauv(L, sizeof(*pin), 0);
+	pin->armed = false;
 	lua_createtable(L, 0, 2);
 	lua_pushinteger(L, cls);
 	lua_pushcclosure(L, luasync_port_unpin, 1);
@@ -317,7 +370,7 @@ static bool luasync_port_pin(lua_State *L, enum luasync_class cls)
 		lua_settop(L, -3);
 		return false;
 	}
-	*armed = true;
+	pin->armed = true;
 	lua_setmetatable(L, -2);
 	lua_settop(L, -2);
 	return true;
@@ -409,6 +462,27 @@ static lunatik_object_t *luasync_port_object(lua_State *L, int idx)
 }
 
 /*
+ * Whether objects of @class hold no reference on another Lunatik object. Only
+ * those travel in messages: a channel carried by a channel it carries, or an
+ * rcu table or a runtime holding the channel that carries it, would keep
+ * both alive with no Lua value left to free them. luasync's classes are
+ * known; of Lunatik's, the ones that hold bytes or nothing.
+ */
+static bool luasync_port_isleaf(const lunatik_class_t *class)
+{
+	static const char *const leaves[] = { "data", "fifo", "completion" };
+	unsigned int i;
+
+	for (i = 0; i < LUASYNC_NCLASSES; i++)
+		if (class == &luasync_port_classes[i])
+			return i != LUASYNC_CLASS_channel;
+	for (i = 0; i < ARRAY_SIZE(leaves); i++)
+		if (strcmp(class->name, leaves[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
  * A reference carried in a message. Its node queues it for the work item
  * that drops references taken where sleeping is not allowed.
  */
@@ -446,6 +520,11 @@ void *luasync_port_objget(lua_State *L, int idx, const char **why)
 		*why = "a SINGLE object cannot be shared";
 		return NULL;
 	}
+	if (!luasync_port_isleaf(object->class)) {
+		*why = "objects that can hold other objects (channels, rcu tables, runtimes, "
+		       "threads, hooks) cannot be sent";
+		return NULL;
+	}
 	ref = kmalloc(sizeof(*ref), runtime != NULL && lunatik_isirq(runtime->opt) ?
 		      GFP_ATOMIC : GFP_KERNEL);
 	if (ref == NULL) {
@@ -475,25 +554,113 @@ void luasync_port_objput(void *ref)
 		schedule_work(&luasync_port_putter);
 }
 
-bool luasync_port_sameobject(lua_State *L, int a, int b)
-{
-	lunatik_object_t *object = luasync_port_object(L, a);
-
-	return object != NULL && object == luasync_port_object(L, b);
-}
-
 int luasync_port_close(lua_State *L)
 {
 	return lunatik_closeobject(L);
 }
 
+void luasync_port_waited(enum luasync_class cls, enum luasync_outcome outcome)
+{
+	if ((unsigned int)cls < LUASYNC_NCLASSES && (unsigned int)outcome < LUASYNC_NOUTCOMES)
+		atomic64_inc(&luasync_port_stats[cls].waits[outcome]);
+}
+
+/*
+ * The debugfs view: /sys/kernel/debug/luasync/objects, one line per live
+ * object ("<id> <class> <state>", then its waiters: pid, comm and for how
+ * long), and /sys/kernel/debug/luasync/stats, one line per class. A reader
+ * holds the registry's lock for one buffer of lines (seq_file), which only
+ * delays the making and freeing of objects, and each object's queue locks
+ * for the lines of its waiters, which is as long as a waiter or a waker of
+ * that object waits for it.
+ */
+void luasync_wq_show_waiters(struct wait_queue_head *wq, struct seq_file *m);
+
+static void *luasync_port_objects_start(struct seq_file *m, loff_t *pos)
+	__acquires(&luasync_port_objects_lock)
+{
+	spin_lock_irq(&luasync_port_objects_lock);
+	return seq_list_start(&luasync_port_live, *pos);
+}
+
+static void *luasync_port_objects_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	return seq_list_next(v, &luasync_port_live, pos);
+}
+
+static void luasync_port_objects_stop(struct seq_file *m, void *v)
+	__releases(&luasync_port_objects_lock)
+{
+	spin_unlock_irq(&luasync_port_objects_lock);
+}
+
+static int luasync_port_objects_show(struct seq_file *m, void *v)
+{
+	struct luasync_port_block *block = list_entry(v, struct luasync_port_block, node);
+	const struct luasync_ops *ops = luasync_port_ops[block->cls];
+	void *heads[2] = {NULL, NULL};
+	char state[96] = "";
+	unsigned int i;
+
+	/* A block on the list is alive: its last reference takes it off under the lock. */
+	if (ops->describe != NULL)
+		ops->describe(block->data, state, sizeof(state));
+	seq_printf(m, "%llu %s %s", block->id, luasync_port_classes[block->cls].name, state);
+	if (ops->heads != NULL)
+		ops->heads(block->data, heads);
+	for (i = 0; i < ARRAY_SIZE(heads); i++)
+		if (heads[i] != NULL)
+			luasync_wq_show_waiters(heads[i], m);
+	seq_putc(m, '\n');
+	return 0;
+}
+
+static const struct seq_operations luasync_port_objects_sops = {
+	.start = luasync_port_objects_start,
+	.next = luasync_port_objects_next,
+	.stop = luasync_port_objects_stop,
+	.show = luasync_port_objects_show,
+};
+DEFINE_SEQ_ATTRIBUTE(luasync_port_objects);
+
+static int luasync_port_stats_show(struct seq_file *m, void *v)
+{
+	unsigned int cls;
+
+	seq_puts(m, "class made live waited timeout interrupt closed\n");
+	for (cls = 0; cls < LUASYNC_NCLASSES; cls++) {
+		struct luasync_port_stats *stats = &luasync_port_stats[cls];
+		s64 made = atomic64_read(&stats->made);
+
+		seq_printf(m, "%s %lld %lld %lld %lld %lld %lld\n", luasync_port_classes[cls].name,
+			   made, made - atomic64_read(&stats->freed),
+			   atomic64_read(&stats->waits[LUASYNC_DONE]),
+			   atomic64_read(&stats->waits[LUASYNC_TIMEOUT]),
+			   atomic64_read(&stats->waits[LUASYNC_INTERRUPT]),
+			   atomic64_read(&stats->waits[LUASYNC_CLOSED_WAIT]));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(luasync_port_stats);
+
+static struct dentry *luasync_port_debugfs;
+
 int luasync_port_init(void)
 {
+#define LUASYNC_PORT_NAME(name) ", " #name
+	/* The list starts with ", ": skip it. */
+	pr_info("loaded (%s)\n", LUASYNC_CLASSES(LUASYNC_PORT_NAME) + 2);
+#undef LUASYNC_PORT_NAME
+	/* The view is for people; without debugfs the module works the same. */
+	luasync_port_debugfs = debugfs_create_dir("luasync", NULL);
+	debugfs_create_file("objects", 0400, luasync_port_debugfs, NULL, &luasync_port_objects_fops);
+	debugfs_create_file("stats", 0400, luasync_port_debugfs, NULL, &luasync_port_stats_fops);
 	return 0;
 }
 
 void luasync_port_exit(void)
 {
+	debugfs_remove(luasync_port_debugfs);
 	/* References dropped from atomic context; none can come any more. */
 	flush_work(&luasync_port_putter);
 	synchronize_rcu_tasks();

@@ -42,6 +42,7 @@ pub(crate) mod bindings {
 
 pub(crate) use bindings::luasync_class as Class;
 use bindings::luasync_found as Found;
+pub(crate) use bindings::luasync_outcome as Outcome;
 
 /// The alignment the private data of every object has at least (what `kmalloc` gives the
 /// port's blocks). A private type needing more is rejected at compile time.
@@ -61,6 +62,13 @@ pub(crate) unsafe trait Private: Sync + Sized {
     /// Wakes every thread waiting on the object, which then returns "closed": the object
     /// was closed or released. Never sleeps.
     fn on_close(&self);
+
+    /// Writes the object's state for the debugfs view ("done", "count 3", ...). Never
+    /// sleeps.
+    fn describe(&self, out: &mut dyn core::fmt::Write) -> core::fmt::Result;
+
+    /// The object's kernel wait queue heads (null: none), for the debugfs view.
+    fn wait_heads(&self) -> [*mut c_void; 2];
 }
 
 /// The ops of a class, as the port's header describes them.
@@ -94,6 +102,74 @@ pub(crate) unsafe extern "C" fn drop<T: Private>(private: *mut c_void) {
     unsafe { core::ptr::drop_in_place(private.cast::<T>()) }
 }
 
+/// The port's `describe` of a class: the state as one NUL-terminated line in `buf`.
+///
+/// # Safety
+///
+/// `private` must point to an initialised `T` that lives across the call; `buf` must be
+/// valid for writes of `size` bytes.
+pub(crate) unsafe extern "C" fn describe<T: Private>(
+    private: *mut c_void,
+    buf: *mut c_char,
+    size: usize,
+) {
+    if buf.is_null() || size == 0 {
+        return;
+    }
+    // SAFETY: the caller guarantees `buf` holds `size` writable bytes.
+    let out = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
+    let mut line = Line { out, len: 0 };
+    // SAFETY: the port passes the private data of a live object of `T::CLASS`.
+    let _ = unsafe { &*private.cast::<T>() }.describe(&mut line);
+    line.finish();
+}
+
+/// The port's `heads` of a class.
+///
+/// # Safety
+///
+/// As [`describe`]; `heads` must be valid for writes of two pointers.
+pub(crate) unsafe extern "C" fn heads<T: Private>(private: *mut c_void, heads: *mut *mut c_void) {
+    // SAFETY: the port passes the private data of a live object of `T::CLASS`, and room
+    // for two pointers.
+    unsafe {
+        let found = (*private.cast::<T>()).wait_heads();
+        heads.write(found[0]);
+        heads.add(1).write(found[1]);
+    }
+}
+
+/// A line written into a C buffer, cut where it is full, always NUL-terminated.
+struct Line<'a> {
+    out: &'a mut [u8],
+    len: usize,
+}
+
+impl Line<'_> {
+    fn finish(&mut self) {
+        let end = self.len.min(self.out.len().saturating_sub(1));
+        if let Some(nul) = self.out.get_mut(end) {
+            *nul = 0;
+        }
+    }
+}
+
+impl core::fmt::Write for Line<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        for &b in s.as_bytes() {
+            // One byte stays for the NUL.
+            if self.len + 1 >= self.out.len() {
+                break;
+            }
+            if let Some(slot) = self.out.get_mut(self.len) {
+                *slot = b;
+                self.len += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Defines `luasync_<class>_ops`, the class description the port reads: its library
 /// table, its methods, and the size, `close` and `drop` of its private type; or, for a
 /// library that is one function and has no objects, that function.
@@ -107,6 +183,8 @@ macro_rules! class_ops {
             size: 0,
             close: None,
             drop: None,
+            describe: None,
+            heads: None,
         });
     };
     ($name:ident, $private:ty, $lib:expr, $methods:expr) => {
@@ -118,6 +196,8 @@ macro_rules! class_ops {
             size: core::mem::size_of::<$private>(),
             close: Some($crate::port::close::<$private>),
             drop: Some($crate::port::drop::<$private>),
+            describe: Some($crate::port::describe::<$private>),
+            heads: Some($crate::port::heads::<$private>),
         });
         const _: () = assert!(core::mem::align_of::<$private>() <= $crate::port::PRIVATE_ALIGN);
     };
@@ -263,6 +343,12 @@ unsafe fn name_bytes<'a>(name: *const c_char) -> &'a [u8] {
     unsafe { core::slice::from_raw_parts(name.cast::<u8>(), len) }
 }
 
+/// Counts a blocking call of `class` that ended with `outcome`. Never sleeps.
+pub(crate) fn waited(class: Class, outcome: Outcome) {
+    // SAFETY: plain counting in the port's statistics.
+    unsafe { bindings::luasync_port_waited(class, outcome) }
+}
+
 /// The name of a class, as scripts see it.
 pub(crate) fn class_name(class: Class) -> &'static [u8] {
     // SAFETY: plain lookup in the port's static class table.
@@ -349,12 +435,6 @@ impl Drop for ObjRef {
         // SAFETY: the reference came from `luasync_port_objget` and is dropped once.
         unsafe { bindings::luasync_port_objput(self.0.as_ptr()) }
     }
-}
-
-/// Whether the values at `a` and `b` are the same Lunatik object. Never raises.
-pub(crate) fn same_object(state: &State, a: c_int, b: c_int) -> bool {
-    // SAFETY: `state` is the state of the running call.
-    unsafe { bindings::luasync_port_sameobject(state.as_ptr(), a, b) }
 }
 
 /// Lunatik's generic close of the object at index 1, as a Lua function for the methods

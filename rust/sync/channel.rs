@@ -226,6 +226,11 @@ impl<M: Send> Channel<M> {
         self.space.close();
     }
 
+    /// Its kernel wait queue heads (null: none), for the port's debugfs view.
+    pub fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        [self.items.head(), self.space.head()]
+    }
+
     /// Whether it was closed.
     pub fn is_closed(&self) -> bool {
         self.items.is_closed()

@@ -78,6 +78,11 @@ impl Completion {
         self.queue.close();
     }
 
+    /// Its kernel wait queue heads (null: none), for the port's debugfs view.
+    pub fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        [self.queue.head(), core::ptr::null_mut()]
+    }
+
     /// Whether it was closed.
     pub fn is_closed(&self) -> bool {
         self.queue.is_closed()
@@ -86,6 +91,11 @@ impl Completion {
     /// Its queue, for `wait_any`.
     pub(crate) fn queue(&self) -> &dyn super::waitqueue::Queue {
         &self.queue
+    }
+
+    /// How many waits would succeed now (`u32::MAX`: every one, until `reinit`).
+    pub fn pending(&self) -> u32 {
+        self.queue.with(|done| *done)
     }
 
     /// Makes the completion not done again. Never sleeps.

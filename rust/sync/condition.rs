@@ -7,9 +7,8 @@ use core::ptr;
 use kernel::bindings;
 use kernel::init::PinInit;
 use kernel::prelude::pin_data;
-use kernel::types::Opaque;
 
-use super::waitqueue::{lock_class, LockClass, WaitQueue};
+use super::waitqueue::{lock_class, LockClass, WaitQueue, Waiter};
 use super::{CondError, LockError, Mutex, Owner, Timeout, WaitError};
 
 static CLASS: LockClass = lock_class!("luasync_condition");
@@ -187,7 +186,7 @@ impl Condition {
                 return Err(CondError::NotHeld);
             }
         };
-        let watch = Opaque::<bindings::wait_queue_entry>::uninit();
+        let watch = Waiter::uninit();
         // SAFETY: `watch` stays on this frame and is taken off below.
         unsafe { mutex.watch(&watch) };
         let mut mutex_closed = false;
@@ -245,5 +244,10 @@ impl Condition {
     /// Whether it was closed.
     pub fn is_closed(&self) -> bool {
         self.queue.is_closed()
+    }
+
+    /// Its kernel wait queue heads (null: none), for the port's debugfs view.
+    pub fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        [self.queue.head(), core::ptr::null_mut()]
     }
 }

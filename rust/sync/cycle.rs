@@ -81,10 +81,7 @@ impl Held {
             name: LockName {
                 kind,
                 // 0 is skipped when the count wraps: numbers start at 1.
-                id: last
-                    .fetch_add(1, Ordering::Relaxed)
-                    .wrapping_add(1)
-                    .max(1),
+                id: last.fetch_add(1, Ordering::Relaxed).wrapping_add(1).max(1),
             },
         }
     }
@@ -199,7 +196,11 @@ impl fmt::Display for Cycle {
         write!(f, "owner {}", self.waiter)?;
         for (i, link) in self.links().enumerate() {
             let which = if i == 0 { "" } else { ", which" };
-            write!(f, "{which} waits for {} held by owner {}", link.lock, link.holder)?;
+            write!(
+                f,
+                "{which} waits for {} held by owner {}",
+                link.lock, link.holder
+            )?;
         }
         Ok(())
     }

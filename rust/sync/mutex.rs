@@ -5,11 +5,10 @@
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::init::PinInit;
 use kernel::prelude::pin_data;
-use kernel::{bindings, types::Opaque};
 
 use super::cycle::{Held, LockKind, LockName};
 use super::deadlock;
-use super::waitqueue::{lock_class, LockClass, WaitQueue};
+use super::waitqueue::{lock_class, LockClass, WaitQueue, Waiter};
 use super::{LockError, Owner, Timeout, UnlockError};
 
 static CLASS: LockClass = lock_class!("luasync_mutex");
@@ -175,6 +174,11 @@ impl Mutex {
         self.queue.close();
     }
 
+    /// Its kernel wait queue heads (null: none), for the port's debugfs view.
+    pub fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        [self.queue.head(), core::ptr::null_mut()]
+    }
+
     /// Whether it was closed.
     pub fn is_closed(&self) -> bool {
         self.queue.is_closed()
@@ -191,7 +195,7 @@ impl Mutex {
     /// # Safety
     ///
     /// As [`WaitQueue::watch`].
-    pub(crate) unsafe fn watch(&self, entry: &Opaque<bindings::wait_queue_entry>) {
+    pub(crate) unsafe fn watch(&self, entry: &Waiter) {
         // SAFETY: as the caller guarantees.
         unsafe { self.queue.watch(entry) }
     }
@@ -201,9 +205,15 @@ impl Mutex {
     /// # Safety
     ///
     /// As [`WaitQueue::unwatch`].
-    pub(crate) unsafe fn unwatch(&self, entry: &Opaque<bindings::wait_queue_entry>) {
+    pub(crate) unsafe fn unwatch(&self, entry: &Waiter) {
         // SAFETY: as the caller guarantees.
         unsafe { self.queue.unwatch(entry) }
+    }
+
+    /// Who holds the mutex and how deep, if anyone does (a snapshot, for display).
+    pub fn holder(&self) -> Option<(Owner, u32)> {
+        let token = core::num::NonZeroUsize::new(self.held.owner())?;
+        Some((Owner::new(token), self.depth.load(Ordering::Relaxed)))
     }
 
     /// Whether anyone holds the mutex.

@@ -125,14 +125,19 @@ impl Rwsem {
     /// Makes room for one more reader entry than those reserved: allocates a bigger array
     /// without the lock, then swaps it in if it is still needed. The guard is released and
     /// taken again.
-    fn grow<'a>(&'a self, guard: Guard<'a, State>, gfp: Gfp) -> Result<Guard<'a, State>, LockError> {
+    fn grow<'a>(
+        &'a self,
+        guard: Guard<'a, State>,
+        gfp: Gfp,
+    ) -> Result<Guard<'a, State>, LockError> {
         let wanted = guard
             .readers
             .capacity()
             .saturating_mul(2)
             .max(FIRST_CAPACITY);
         drop(guard);
-        let mut bigger = KVec::with_capacity(wanted, gfp.flags()).map_err(|_| LockError::NoMemory)?;
+        let mut bigger =
+            KVec::with_capacity(wanted, gfp.flags()).map_err(|_| LockError::NoMemory)?;
         let mut guard = self.queue.lock();
         if !guard.has_room() && bigger.capacity() > guard.readers.capacity() {
             for &reader in guard.readers.iter() {
@@ -170,7 +175,11 @@ impl Rwsem {
 
     /// The locked part of a read lock that needs no wait, growing the entries as needed;
     /// gives back the guard and whether it took the lock.
-    fn read_or_queue<'a>(&'a self, owner: Owner, gfp: Gfp) -> Result<(Guard<'a, State>, bool), LockError> {
+    fn read_or_queue<'a>(
+        &'a self,
+        owner: Owner,
+        gfp: Gfp,
+    ) -> Result<(Guard<'a, State>, bool), LockError> {
         let mut guard = self.queue.lock();
         loop {
             match self.read_now(&mut guard, owner) {
@@ -345,6 +354,11 @@ impl Rwsem {
             .with(|state| u32::try_from(state.readers.len()).unwrap_or(u32::MAX))
     }
 
+    /// Who holds the write lock, if anyone does (a snapshot, for display).
+    pub fn write_holder(&self) -> Option<Owner> {
+        core::num::NonZeroUsize::new(self.writer()).map(Owner::new)
+    }
+
     /// Whether `owner` holds the write lock.
     pub fn writer_is(&self, owner: Owner) -> bool {
         self.writer() == owner.token()
@@ -353,6 +367,11 @@ impl Rwsem {
     /// Whether anyone holds the write lock.
     pub fn is_written(&self) -> bool {
         self.writer() != 0
+    }
+
+    /// Its kernel wait queue heads (null: none), for the port's debugfs view.
+    pub fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        [self.queue.head(), core::ptr::null_mut()]
     }
 
     /// Its name in deadlock reports: "rwsem" and a number no other rwsem has.

@@ -85,6 +85,11 @@ impl Semaphore {
         self.queue.close();
     }
 
+    /// Its kernel wait queue heads (null: none), for the port's debugfs view.
+    pub fn wait_heads(&self) -> [*mut core::ffi::c_void; 2] {
+        [self.queue.head(), core::ptr::null_mut()]
+    }
+
     /// Whether it was closed.
     pub fn is_closed(&self) -> bool {
         self.queue.is_closed()

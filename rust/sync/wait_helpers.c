@@ -5,15 +5,28 @@
  * what its body says; rust/sync/waitqueue.rs states when it may be called.
  */
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
+/*
+ * A waiter on luasync's queues: the kernel's entry, and since when it waits
+ * (shown by the debugfs view). rust/sync/waitqueue.rs (Waiter) lays it out
+ * the same way: the same two fields, in this order, #[repr(C)].
+ */
+struct luasync_waiter {
+	struct wait_queue_entry entry;
+	ktime_t since;
+};
+
 unsigned long luasync_wq_lock(struct wait_queue_head *wq);
 void luasync_wq_unlock(struct wait_queue_head *wq, unsigned long flags);
-void luasync_wq_enqueue(struct wait_queue_head *wq, struct wait_queue_entry *entry);
-void luasync_wq_dequeue(struct wait_queue_head *wq, struct wait_queue_entry *entry);
+void luasync_wq_enqueue(struct wait_queue_head *wq, struct luasync_waiter *waiter);
+void luasync_wq_dequeue(struct wait_queue_head *wq, struct luasync_waiter *waiter);
+void luasync_wq_show_waiters(struct wait_queue_head *wq, struct seq_file *m);
 void luasync_wq_wake_locked(struct wait_queue_head *wq, int nr);
 void luasync_set_current_interruptible(void);
 void luasync_set_current_running(void);
@@ -33,16 +46,38 @@ void luasync_wq_unlock(struct wait_queue_head *wq, unsigned long flags)
 }
 
 /* Queues the current task at the tail, as an exclusive waiter that stays queued when woken. */
-void luasync_wq_enqueue(struct wait_queue_head *wq, struct wait_queue_entry *entry)
+void luasync_wq_enqueue(struct wait_queue_head *wq, struct luasync_waiter *waiter)
 {
-	init_waitqueue_entry(entry, current);
-	entry->flags |= WQ_FLAG_EXCLUSIVE;
-	__add_wait_queue_entry_tail(wq, entry);
+	init_waitqueue_entry(&waiter->entry, current);
+	waiter->entry.flags |= WQ_FLAG_EXCLUSIVE;
+	waiter->since = ktime_get();
+	__add_wait_queue_entry_tail(wq, &waiter->entry);
 }
 
-void luasync_wq_dequeue(struct wait_queue_head *wq, struct wait_queue_entry *entry)
+void luasync_wq_dequeue(struct wait_queue_head *wq, struct luasync_waiter *waiter)
 {
-	__remove_wait_queue(wq, entry);
+	__remove_wait_queue(wq, &waiter->entry);
+}
+
+/*
+ * Prints " waiter <pid> (<comm>) <ms> ms" for every task queued on @wq, under
+ * its lock: a waker or waiter of that queue waits at most for this loop.
+ */
+void luasync_wq_show_waiters(struct wait_queue_head *wq, struct seq_file *m)
+{
+	struct wait_queue_entry *entry;
+	unsigned long flags;
+	ktime_t now = ktime_get();
+
+	spin_lock_irqsave(&wq->lock, flags);
+	list_for_each_entry(entry, &wq->head, entry) {
+		struct luasync_waiter *waiter = container_of(entry, struct luasync_waiter, entry);
+		struct task_struct *task = entry->private;
+
+		seq_printf(m, " waiter %d (%s) %lld ms", task_pid_nr(task), task->comm,
+			   ktime_to_ms(ktime_sub(now, waiter->since)));
+	}
+	spin_unlock_irqrestore(&wq->lock, flags);
 }
 
 /* Wakes up to @nr exclusive waiters, all of them when @nr is 0. */
@@ -100,15 +135,17 @@ void luasync_waits_unlock(unsigned long flags)
 	spin_unlock_irqrestore(&luasync_waits, flags);
 }
 
-void luasync_wq_watch(struct wait_queue_head *wq, struct wait_queue_entry *entry);
+void luasync_wq_watch(struct wait_queue_head *wq, struct luasync_waiter *waiter);
 
 /*
  * Queues the current task as a watcher: woken by every wake-up of the queue
  * (its close included), and, not being exclusive, never counted as one of
- * the waiters a wake-up was meant for.
+ * the waiters a wake-up was meant for. The debugfs view lists it among the
+ * queue's waiters.
  */
-void luasync_wq_watch(struct wait_queue_head *wq, struct wait_queue_entry *entry)
+void luasync_wq_watch(struct wait_queue_head *wq, struct luasync_waiter *waiter)
 {
-	init_waitqueue_entry(entry, current);
-	__add_wait_queue(wq, entry);
+	init_waitqueue_entry(&waiter->entry, current);
+	waiter->since = ktime_get();
+	__add_wait_queue(wq, &waiter->entry);
 }

@@ -14,12 +14,9 @@
 //! up), and that source could still give, it passes the wake-up on to the next waiter of
 //! that queue, so nothing meant for another is lost.
 
-use kernel::bindings;
-use kernel::types::Opaque;
-
 use super::alloc::{AllocError, Gfp, Vec};
 use super::timeout::{self, Deadline};
-use super::waitqueue::{self, Queue};
+use super::waitqueue::{self, Queue, Waiter};
 use super::{Channel, Completion, Mutex, Owner, Semaphore, Timeout, WaitError};
 
 /// One of the things `wait_any` waits for.
@@ -117,9 +114,9 @@ pub fn wait_any<M: Send>(
         return Err(WaitAnyError::Wait(WaitError::Timeout));
     }
 
-    let mut entries: Vec<Opaque<bindings::wait_queue_entry>> = Vec::new();
+    let mut entries: Vec<Waiter> = Vec::new();
     for _ in 0..sources.len() {
-        entries.try_push(Opaque::uninit(), Gfp::Kernel)?;
+        entries.try_push(Waiter::uninit(), Gfp::Kernel)?;
     }
     let entries = entries.as_slice();
     for (source, entry) in sources.iter().zip(entries) {

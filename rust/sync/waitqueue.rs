@@ -39,19 +39,37 @@ use super::{Timeout, WaitError};
 extern "C" {
     fn luasync_wq_lock(wq: *mut bindings::wait_queue_head) -> kernel::ffi::c_ulong;
     fn luasync_wq_unlock(wq: *mut bindings::wait_queue_head, flags: kernel::ffi::c_ulong);
-    fn luasync_wq_enqueue(
-        wq: *mut bindings::wait_queue_head,
-        entry: *mut bindings::wait_queue_entry,
-    );
-    fn luasync_wq_dequeue(
-        wq: *mut bindings::wait_queue_head,
-        entry: *mut bindings::wait_queue_entry,
-    );
+    fn luasync_wq_enqueue(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
+    fn luasync_wq_dequeue(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
     fn luasync_wq_wake_locked(wq: *mut bindings::wait_queue_head, nr: kernel::ffi::c_int);
-    fn luasync_wq_watch(wq: *mut bindings::wait_queue_head, entry: *mut bindings::wait_queue_entry);
+    fn luasync_wq_watch(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
     fn luasync_set_current_interruptible();
     fn luasync_set_current_running();
     fn luasync_current_should_abort() -> bool;
+}
+
+/// A waiter on a queue: the kernel's entry, and since when it waits (for the debugfs
+/// view). `wait_helpers.c` (`struct luasync_waiter`) lays it out the same way: the same
+/// two fields, in this order.
+#[repr(C)]
+pub(crate) struct Waiter {
+    entry: Opaque<bindings::wait_queue_entry>,
+    since: Opaque<bindings::ktime_t>,
+}
+
+impl Waiter {
+    /// A waiter to be queued; `luasync_wq_enqueue` initialises it.
+    pub(crate) fn uninit() -> Self {
+        Self {
+            entry: Opaque::uninit(),
+            since: Opaque::uninit(),
+        }
+    }
+
+    fn get(&self) -> *mut Waiter {
+        // The fields are `Opaque`: C writes them through this pointer.
+        core::ptr::from_ref(self).cast_mut()
+    }
 }
 
 /// The lockdep name and class of the queues of one kind of primitive.
@@ -159,7 +177,7 @@ impl<T> WaitQueue<T> {
     /// # Safety
     ///
     /// `entry` must stay where it is, and be given to [`WaitQueue::unwatch`] before it goes.
-    pub(crate) unsafe fn watch(&self, entry: &Opaque<bindings::wait_queue_entry>) {
+    pub(crate) unsafe fn watch(&self, entry: &Waiter) {
         let _guard = self.lock();
         // SAFETY: the lock is held; the caller keeps `entry` in place until `unwatch`.
         unsafe { luasync_wq_watch(self.head.get(), entry.get()) };
@@ -170,10 +188,15 @@ impl<T> WaitQueue<T> {
     /// # Safety
     ///
     /// `entry` must have been queued here by [`WaitQueue::watch`] and not taken off since.
-    pub(crate) unsafe fn unwatch(&self, entry: &Opaque<bindings::wait_queue_entry>) {
+    pub(crate) unsafe fn unwatch(&self, entry: &Waiter) {
         let _guard = self.lock();
         // SAFETY: the lock is held; the caller queued `entry` here.
         unsafe { luasync_wq_dequeue(self.head.get(), entry.get()) };
+    }
+
+    /// The kernel's wait queue head, for the port's debugfs view of the waiters.
+    pub(crate) fn head(&self) -> *mut core::ffi::c_void {
+        self.head.get().cast()
     }
 
     /// Locks, then applies `f` to the state.
@@ -190,14 +213,14 @@ pub(crate) trait Queue {
     /// # Safety
     ///
     /// `entry` must stay where it is, and be given to [`Queue::dequeue`] before it goes.
-    unsafe fn enqueue(&self, entry: &Opaque<bindings::wait_queue_entry>);
+    unsafe fn enqueue(&self, entry: &Waiter);
 
     /// Takes `entry` off the queue and counts it out, under the lock.
     ///
     /// # Safety
     ///
     /// `entry` must have been queued here by [`Queue::enqueue`] and not taken off since.
-    unsafe fn dequeue(&self, entry: &Opaque<bindings::wait_queue_entry>);
+    unsafe fn dequeue(&self, entry: &Waiter);
 
     /// Whether the queue was closed.
     fn closed(&self) -> bool;
@@ -207,14 +230,14 @@ pub(crate) trait Queue {
 }
 
 impl<T> Queue for WaitQueue<T> {
-    unsafe fn enqueue(&self, entry: &Opaque<bindings::wait_queue_entry>) {
+    unsafe fn enqueue(&self, entry: &Waiter) {
         let _guard = self.lock();
         // SAFETY: the lock is held; the caller keeps `entry` in place until `dequeue`.
         unsafe { luasync_wq_enqueue(self.head.get(), entry.get()) };
         self.queued.fetch_add(1, Ordering::SeqCst);
     }
 
-    unsafe fn dequeue(&self, entry: &Opaque<bindings::wait_queue_entry>) {
+    unsafe fn dequeue(&self, entry: &Waiter) {
         let _guard = self.lock();
         self.queued.fetch_sub(1, Ordering::SeqCst);
         // SAFETY: the lock is held; the caller queued `entry` here.
@@ -303,7 +326,7 @@ impl<T> Guard<'_, T> {
             return Err(error);
         }
         let head = self.queue.head.get();
-        let entry = Opaque::<bindings::wait_queue_entry>::uninit();
+        let entry = Waiter::uninit();
         // SAFETY: the lock is held; `entry` lives on this stack frame, is not moved, and is
         // removed from the queue below, under the lock, before the frame ends.
         unsafe { luasync_wq_enqueue(head, entry.get()) };

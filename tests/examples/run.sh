@@ -41,12 +41,12 @@ lsmod | diag
 echo "# the kernel log of the load:"
 dmesg | grep 'luasync' | tail -n 3 | diag
 echo "# /proc/kallsyms:"
-exports=$(grep -E '[[:space:]]luaopen_(completion|mutex|semaphore)([[:space:]]|$)' /proc/kallsyms)
+exports=$(grep -E '[[:space:]]luaopen_(completion|mutex|semaphore|channel|waitany)([[:space:]]|$)' /proc/kallsyms)
 echo "$exports" | diag
-if [ "$(echo "$exports" | grep -c luaopen_)" = 3 ]; then
-    pass "luaopen_completion, luaopen_mutex and luaopen_semaphore are in the kernel"
+if [ "$(echo "$exports" | grep -c luaopen_)" = 5 ]; then
+    pass "luaopen_completion, luaopen_mutex, luaopen_semaphore, luaopen_channel and luaopen_waitany are in the kernel"
 else
-    fail "luaopen_completion, luaopen_mutex and luaopen_semaphore are in the kernel"
+    fail "luaopen_completion, luaopen_mutex, luaopen_semaphore, luaopen_channel and luaopen_waitany are in the kernel"
 fi
 
 examples=

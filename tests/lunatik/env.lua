@@ -243,7 +243,14 @@ local function taskstate(pid)
 	return string.match(stat, "%) (%a) "), wchan
 end
 
--- Waits until the worker sleeps interruptibly inside luasync.ko: its wchan
+-- Whether luasync's debugfs view lists the task as a waiter of an object.
+local function waiting(pid)
+	local objects = testlib.read("/sys/kernel/debug/luasync/objects", 65536) or ""
+	return string.find(objects, " waiter " .. pid .. " (", 1, true) ~= nil
+end
+
+-- Waits until the worker sleeps interruptibly inside luasync.ko, queued on an
+-- object (luasync's debugfs view lists it as a waiter), and its wchan
 -- names a luasync function (Rust symbols carry the crate name) or, for a
 -- timed wait, which sleeps on an hrtimer, the timer's wakeup function (Lua's
 -- own sleep, linux.schedule, shows as lualinux_schedule). True; false when the
@@ -260,6 +267,7 @@ function Handle:waitblocked()
 		end
 		local state, wchan = taskstate(pid)
 		return state == "S" and (string.find(wchan, "luasync", 1, true) ~= nil or wchan == "hrtimer_wakeup")
+			and waiting(pid)
 	end, WAITBLOCKED_MS) and not ended(slot)
 end
 

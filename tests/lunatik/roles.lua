@@ -186,4 +186,11 @@ function roles.nosleeprw(env)
 	env.share("nosleep_rw", table.concat(got, ";"))
 end
 
+-- Runs the Lua source stored as "src" (a chunk) and shares how it ended as
+-- "result": "true" and its results, or "false" and its error, comma-separated.
+function roles.source(env)
+	local chunk = assert(load(env.fetch("src"), "=src", "t"))
+	env.share("result", shown(pcall(chunk)))
+end
+
 return roles

@@ -12,6 +12,12 @@
  *                                -- or nil and "error -ERRNO"
  *   testlib.stop(runtime)        -- runtime:stop(), likewise
  *   testlib.stackleft()          -- bytes left on this kernel stack
+ *   testlib.failslab(mode, n, f, ...)
+ *                                -- f(...) in protected mode, with this
+ *                                -- task's n-th slab allocation failing
+ *                                -- ("once"), or the n-th and every later
+ *                                -- one ("from"): whether the n-th was
+ *                                -- reached, then pcall's results
  *
  * The tests read /proc/<pid>/stat and /proc/<pid>/wchan to see that a kernel
  * thread sleeps inside a luasync wait, and files of /sys and debugfs.
@@ -28,6 +34,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/uio.h>
 #include <linux/workqueue.h>
@@ -41,8 +48,8 @@
 
 /*
  * kernel_read() refuses files that only have .read (most of /proc/<pid>/,
- * whose seq_file .read is seq_read): read those through seq_read_iter()
- * into a kernel buffer, as seq_read() itself would.
+ * whose seq_file .read is seq_read, and debugfs files): read those through
+ * seq_read_iter() into a kernel buffer, as seq_read() itself would.
  */
 static ssize_t testlib_kernel_read(struct file *file, char *buf, size_t count, loff_t *pos)
 {
@@ -51,7 +58,13 @@ static ssize_t testlib_kernel_read(struct file *file, char *buf, size_t count, l
 	struct kiocb kiocb;
 	ssize_t ret;
 
-	if (file->f_op->read_iter != NULL || file->f_op->read != seq_read)
+	/*
+	 * debugfs wraps a file's operations in its proxy, whose .read is not
+	 * seq_read either; the seq_file that the file's own open made is in
+	 * private_data all the same. The files the tests read are seq_files
+	 * (/proc/<pid>/, luasync's debugfs view) or have .read_iter (sysfs).
+	 */
+	if (file->f_op->read_iter != NULL || file->f_op->read == NULL)
 		return kernel_read(file, buf, count, pos);
 	init_sync_kiocb(&kiocb, file);
 	kiocb.ki_pos = *pos;
@@ -198,11 +211,54 @@ static int testlib_stackleft(lua_State *L)
 	return 1;
 }
 
+/*
+ * Allocation failures aimed at one call (tests/faults/). The task's
+ * fail_nth makes its n-th fault-injection point fail, whatever the
+ * attributes say; "from" also sets its make_it_fail, so that every later
+ * slab allocation fails through failslab's attributes, which the suite sets
+ * up from the shell: task-filter Y, probability 100, interval 1, times -1,
+ * space 0, verbose 0 and, for GFP_KERNEL allocations, ignore-gfp-wait N.
+ * Both are cleared before anything else runs after the call.
+ */
+static int testlib_failslab(lua_State *L)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	static const char *const modes[] = {"once", "from", NULL};
+	int from = luaL_checkoption(L, 1, NULL, modes);
+	lua_Integer nth = luaL_checkinteger(L, 2);
+	unsigned int left;
+	int status;
+
+	luaL_argcheck(L, nth >= 1 && nth <= INT_MAX, 2, "out of bounds");
+	luaL_checktype(L, 3, LUA_TFUNCTION);
+	lua_rotate(L, 1, -2);
+	lua_settop(L, -3);	/* f, args */
+
+	current->make_it_fail = from;
+	WRITE_ONCE(current->fail_nth, (unsigned int)nth);
+	status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+	left = READ_ONCE(current->fail_nth);
+	WRITE_ONCE(current->fail_nth, 0);
+	current->make_it_fail = 0;
+
+	luaL_checkstack(L, 2, NULL);
+	lua_pushboolean(L, status == LUA_OK);
+	lua_insert(L, 1);
+	lua_pushboolean(L, left == 0);
+	lua_insert(L, 1);
+	return lua_gettop(L);
+#else
+	return luaL_error(L, "luasync_testlib: failslab: no fault injection in this kernel "
+		"(CONFIG_FAULT_INJECTION is off)");
+#endif
+}
+
 static const luaL_Reg testlib_lib[] = {
 	{"read", testlib_read},
 	{"runtime", testlib_runtime},
 	{"stop", testlib_stop},
 	{"stackleft", testlib_stackleft},
+	{"failslab", testlib_failslab},
 	{NULL, NULL}
 };
 

@@ -3,6 +3,7 @@
  * What the self-test needs from the kernel that is a static inline function, and so
  * cannot be called from Rust in 6.12.
  */
+#include <linux/preempt.h>
 #include <linux/signal.h>
 
 void luasync_selftest_allow_signal(int sig);
@@ -11,4 +12,18 @@ void luasync_selftest_allow_signal(int sig);
 void luasync_selftest_allow_signal(int sig)
 {
 	allow_signal(sig);
+}
+
+void luasync_selftest_preempt_disable(void);
+void luasync_selftest_preempt_enable(void);
+
+/* Keeps the calling thread on its CPU, unpreempted, until the enable. */
+void luasync_selftest_preempt_disable(void)
+{
+	preempt_disable();
+}
+
+void luasync_selftest_preempt_enable(void)
+{
+	preempt_enable();
 }

@@ -9,6 +9,8 @@ use crate::kthread::KThread;
 
 extern "C" {
     fn luasync_selftest_allow_signal(sig: kernel::ffi::c_int);
+    fn luasync_selftest_preempt_disable();
+    fn luasync_selftest_preempt_enable();
 }
 
 /// The signal the cases send to a waiting thread.
@@ -22,6 +24,17 @@ pub(crate) const NS_PER_MS: u64 = 1_000_000;
 pub(crate) fn allow_signal() {
     // SAFETY: changes the signal disposition of the calling thread only.
     unsafe { luasync_selftest_allow_signal(SIGNAL) };
+}
+
+/// Runs `f` with preemption off: no other thread runs on this CPU meanwhile. `f` must not
+/// sleep.
+pub(crate) fn unpreempted<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: paired with the enable below; `f` does not sleep (the caller's promise).
+    unsafe { luasync_selftest_preempt_disable() };
+    let r = f();
+    // SAFETY: paired with the disable above.
+    unsafe { luasync_selftest_preempt_enable() };
+    r
 }
 
 /// A start time on `CLOCK_MONOTONIC`.

@@ -86,7 +86,10 @@ pub(crate) fn condition_signal_one_broadcast_all() -> Outcome {
     let (cv, m) = (condition()?, mutex(false)?);
     let mut waiters = KVec::new();
     for who in 1..=3 {
-        waiters.push(waiter(&cv, &m, who, Timeout::Millis(WAKE_MS), None)?, GFP_KERNEL)?;
+        waiters.push(
+            waiter(&cv, &m, who, Timeout::Millis(WAKE_MS), None)?,
+            GFP_KERNEL,
+        )?;
     }
     let queued = poll_until(SLEEP_MS, || cv.waiters() == 3);
     cv.signal();
@@ -133,9 +136,20 @@ pub(crate) fn condition_timeout_holds_mutex_again() -> Outcome {
     };
     let seen = Seen::of(w.join_within(JOIN_MS));
     let ns = took.load(Ordering::Relaxed);
-    measured(format_args!("a {} ms condition wait took {}", ASKED_MS, Ms(ns)));
-    check_eq!(seen, Some(Seen::Timeout), "the timed wait (then unlock by its thread)");
-    check!(ns >= ASKED_MS.saturating_mul(NS_PER_MS), "it timed out early");
+    measured(format_args!(
+        "a {} ms condition wait took {}",
+        ASKED_MS,
+        Ms(ns)
+    ));
+    check_eq!(
+        seen,
+        Some(Seen::Timeout),
+        "the timed wait (then unlock by its thread)"
+    );
+    check!(
+        ns >= ASKED_MS.saturating_mul(NS_PER_MS),
+        "it timed out early"
+    );
     check!(!m.is_locked(), "locked at the end");
     Ok(())
 }
@@ -170,9 +184,16 @@ pub(crate) fn condition_recursive_depth_restored() -> Outcome {
     cv.signal();
     let seen = Seen::of(w.join_within(JOIN_MS));
     check!(queued, "the waiter never waited");
-    check!(free, "another owner could not take the mutex during the wait");
+    check!(
+        free,
+        "another owner could not take the mutex during the wait"
+    );
     check_eq!(unlocked, Ok(()), "unlock by the other owner");
-    check_eq!(seen, Some(Seen::Ok), "the waiter (three unlocks, then a refused fourth)");
+    check_eq!(
+        seen,
+        Some(Seen::Ok),
+        "the waiter (three unlocks, then a refused fourth)"
+    );
     Ok(())
 }
 
@@ -184,7 +205,10 @@ pub(crate) fn condition_stop_returns_without_mutex() -> Outcome {
     let seen = Seen::from_code(w.stop());
     check!(slept, "the waiter never slept");
     check_eq!(seen, Seen::LostInterrupted, "what the stopped waiter saw");
-    check!(!m.is_locked(), "the mutex is held after the interrupted wait");
+    check!(
+        !m.is_locked(),
+        "the mutex is held after the interrupted wait"
+    );
     check_eq!(cv.waiters(), 0, "waiters left");
     Ok(())
 }
@@ -225,7 +249,11 @@ pub(crate) fn condition_close_wakes_waiters() -> Outcome {
     m.close();
     let mutex_closed = Seen::of(w.join_within(JOIN_MS));
     check!(slept, "the waiter never slept (mutex case)");
-    check_eq!(mutex_closed, Some(Seen::LostClosed), "the waiter when the mutex closed");
+    check_eq!(
+        mutex_closed,
+        Some(Seen::LostClosed),
+        "the waiter when the mutex closed"
+    );
 
     let (cv, m) = (condition()?, mutex(false)?);
     let w = waiter(&cv, &m, 1, Timeout::Infinite, None)?;
@@ -233,7 +261,11 @@ pub(crate) fn condition_close_wakes_waiters() -> Outcome {
     cv.close();
     let closed = Seen::of(w.join_within(JOIN_MS));
     check!(slept, "the waiter never slept (condition case)");
-    check_eq!(closed, Some(Seen::Closed), "the waiter when the condition closed");
+    check_eq!(
+        closed,
+        Some(Seen::Closed),
+        "the waiter when the condition closed"
+    );
     check_eq!(
         Seen::from(cv.wait(&m, owner(0), Timeout::Infinite)),
         Seen::NotOwner,
@@ -258,7 +290,11 @@ pub(crate) fn condition_signal_not_kept_and_refusals() -> Outcome {
     cv.broadcast();
     check_eq!(m.lock(owner(0), Timeout::Infinite), Ok(()), "lock");
     let waited = cv.wait(&m, owner(0), Timeout::Millis(20));
-    check_eq!(waited, Err(CondError::Wait(WaitError::Timeout)), "a wait after them");
+    check_eq!(
+        waited,
+        Err(CondError::Wait(WaitError::Timeout)),
+        "a wait after them"
+    );
     check!(m.owner_is(owner(0)), "the mutex after the timed-out wait");
     check_eq!(
         cv.wait(&m, owner(1), Timeout::Millis(20)),
@@ -324,6 +360,10 @@ pub(crate) fn condition_pingpong_10000() -> Outcome {
         Ms(watch.elapsed_ns())
     ));
     check_eq!(seen, [Some(Seen::Ok); 2], "the players");
-    check_eq!(counts.turn.load(Ordering::Relaxed), 2 * ROUNDS, "turns taken");
+    check_eq!(
+        counts.turn.load(Ordering::Relaxed),
+        2 * ROUNDS,
+        "turns taken"
+    );
     Ok(())
 }

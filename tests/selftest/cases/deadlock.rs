@@ -95,12 +95,20 @@ pub(crate) fn deadlock_abba_two_threads() -> Outcome {
             );
         }
         go.complete_all();
-        let seen = (Seen::of(ta.join_within(JOIN_MS)), Seen::of(tb.join_within(JOIN_MS)));
+        let seen = (
+            Seen::of(ta.join_within(JOIN_MS)),
+            Seen::of(tb.join_within(JOIN_MS)),
+        );
         let told = match seen {
             (Some(Seen::Cycle), Some(Seen::Ok)) => 0,
             (Some(Seen::Ok), Some(Seen::Cycle)) => 1,
             _ => {
-                check!(false, "round {}: the threads saw {:?}, not one Cycle and one Ok", round, seen);
+                check!(
+                    false,
+                    "round {}: the threads saw {:?}, not one Cycle and one Ok",
+                    round,
+                    seen
+                );
                 0
             }
         };
@@ -126,13 +134,23 @@ pub(crate) fn deadlock_abba_two_threads() -> Outcome {
         check_eq!(
             (cycle.link(0), cycle.link(1)),
             (
-                Some(Link { lock: asked, holder: other }),
-                Some(Link { lock: held, holder: me })
+                Some(Link {
+                    lock: asked,
+                    holder: other
+                }),
+                Some(Link {
+                    lock: held,
+                    holder: me
+                })
             ),
             "round {}: the cycle",
             round
         );
-        check!(!a.is_locked() && !b.is_locked(), "round {}: a mutex is held at the end", round);
+        check!(
+            !a.is_locked() && !b.is_locked(),
+            "round {}: a mutex is held at the end",
+            round
+        );
         if first_cycle.is_none() {
             first_cycle = Some(cycle);
         }
@@ -158,8 +176,13 @@ fn chained(
     go: &Arc<crate::sync::Completion>,
     found: &Found,
 ) -> Result<KThread> {
-    let (held, wanted, locked, go, found) =
-        (held.clone(), wanted.clone(), locked.clone(), go.clone(), found.clone());
+    let (held, wanted, locked, go, found) = (
+        held.clone(),
+        wanted.clone(),
+        locked.clone(),
+        go.clone(),
+        found.clone(),
+    );
     KThread::spawn(None, c_str!("lsst-chain"), move || {
         if held.lock(owner(who), Timeout::Millis(WAKE_MS)).is_err() {
             return Seen::Wrong.code();
@@ -206,10 +229,22 @@ fn ring(n: usize, last_timeout: Timeout) -> Result<Ring> {
     let mut ok = true;
     for i in 0..n {
         let last = i + 1 == n;
-        let timeout = if last { last_timeout } else { Timeout::Millis(WAKE_MS) };
+        let timeout = if last {
+            last_timeout
+        } else {
+            Timeout::Millis(WAKE_MS)
+        };
         let f = if last { last_found.clone() } else { found()? };
         let go = completion()?;
-        let t = chained(i + 1, &locks[i], &locks[(i + 1) % n], timeout, &locked, &go, &f)?;
+        let t = chained(
+            i + 1,
+            &locks[i],
+            &locks[(i + 1) % n],
+            timeout,
+            &locked,
+            &go,
+            &f,
+        )?;
         ok &= locked.wait(Timeout::Millis(WAKE_MS)).is_ok();
         threads.push(t, GFP_KERNEL)?;
         gos.push(go, GFP_KERNEL)?;
@@ -245,7 +280,11 @@ pub(crate) fn deadlock_three_owners() -> Outcome {
     } = ring(3, Timeout::Millis(WAKE_MS))?;
     check!(ok, "a thread never slept, or a mutex is held at the end");
     check_eq!(last, Some(Seen::Cycle), "the last thread");
-    check_eq!(seen.get(..2), Some(&[Some(Seen::Ok); 2][..]), "the other threads");
+    check_eq!(
+        seen.get(..2),
+        Some(&[Some(Seen::Ok); 2][..]),
+        "the other threads"
+    );
     let Some(cycle) = cycle else {
         check!(false, "no cycle kept");
         return Ok(());
@@ -269,8 +308,17 @@ pub(crate) fn deadlock_three_owners() -> Outcome {
 /// a ring of one more is not (its last thread sleeps, until its short timeout).
 pub(crate) fn deadlock_bound_of_the_walk() -> Outcome {
     let at = ring(MAX_HOPS, Timeout::Millis(WAKE_MS))?;
-    check!(at.ok, "ring of {}: a thread never slept, or a mutex is held", MAX_HOPS);
-    check_eq!(at.last, Some(Seen::Cycle), "the last of a ring of {}", MAX_HOPS);
+    check!(
+        at.ok,
+        "ring of {}: a thread never slept, or a mutex is held",
+        MAX_HOPS
+    );
+    check_eq!(
+        at.last,
+        Some(Seen::Cycle),
+        "the last of a ring of {}",
+        MAX_HOPS
+    );
     check_eq!(
         at.cycle.map(|c| c.len()),
         Some(MAX_HOPS),
@@ -278,8 +326,17 @@ pub(crate) fn deadlock_bound_of_the_walk() -> Outcome {
         MAX_HOPS
     );
     let past = ring(MAX_HOPS + 1, Timeout::Millis(100))?;
-    check!(past.ok, "ring of {}: a thread never slept, or a mutex is held", MAX_HOPS + 1);
-    check_eq!(past.last, Some(Seen::Timeout), "the last of a ring of {}", MAX_HOPS + 1);
+    check!(
+        past.ok,
+        "ring of {}: a thread never slept, or a mutex is held",
+        MAX_HOPS + 1
+    );
+    check_eq!(
+        past.last,
+        Some(Seen::Timeout),
+        "the last of a ring of {}",
+        MAX_HOPS + 1
+    );
     check!(past.cycle.is_none(), "a cycle was reported past the bound");
     Ok(())
 }
@@ -289,7 +346,11 @@ pub(crate) fn deadlock_bound_of_the_walk() -> Outcome {
 pub(crate) fn deadlock_through_rwsem_write() -> Outcome {
     for read in [false, true] {
         let (r, m) = (rwsem()?, mutex(false)?);
-        check_eq!(m.lock(owner(2), Timeout::Infinite), Ok(()), "B locks the mutex");
+        check_eq!(
+            m.lock(owner(2), Timeout::Infinite),
+            Ok(()),
+            "B locks the mutex"
+        );
         let fa = found()?;
         let a = {
             let (r, m, fa) = (r.clone(), m.clone(), fa.clone());
@@ -318,7 +379,12 @@ pub(crate) fn deadlock_through_rwsem_write() -> Outcome {
         let a_seen = Seen::of(a.join_within(JOIN_MS));
         check!(slept && written, "A never wrote the rwsem and slept");
         let Err(LockError::Cycle(cycle)) = result else {
-            check!(false, "B's {} returned {:?}, not a cycle", if read { "read" } else { "write" }, result);
+            check!(
+                false,
+                "B's {} returned {:?}, not a cycle",
+                if read { "read" } else { "write" },
+                result
+            );
             return Ok(());
         };
         show(if read { "rwsem read" } else { "rwsem write" }, &cycle);
@@ -326,14 +392,23 @@ pub(crate) fn deadlock_through_rwsem_write() -> Outcome {
         check_eq!(
             (cycle.link(0), cycle.link(1)),
             (
-                Some(Link { lock: r.name(), holder: owner(1).token() }),
-                Some(Link { lock: m.name(), holder: owner(2).token() })
+                Some(Link {
+                    lock: r.name(),
+                    holder: owner(1).token()
+                }),
+                Some(Link {
+                    lock: m.name(),
+                    holder: owner(2).token()
+                })
             ),
             "the cycle"
         );
         check_eq!(unlocked, Ok(()), "B's unlock");
         check_eq!(a_seen, Some(Seen::Ok), "A");
-        check!(!r.is_written() && r.readers() == 0 && !m.is_locked(), "held at the end");
+        check!(
+            !r.is_written() && r.readers() == 0 && !m.is_locked(),
+            "held at the end"
+        );
     }
     Ok(())
 }
@@ -399,7 +474,13 @@ pub(crate) fn deadlock_none_in_ordered_stress() -> Outcome {
         Ms(watch.elapsed_ns())
     ));
     check_eq!(seen, [Some(Seen::Ok); THREADS], "the threads");
-    check!(sleeps.load(Ordering::Relaxed) > 0, "no lock was ever contended");
-    check!(locks.iter().all(|m| !m.is_locked()), "a mutex is held at the end");
+    check!(
+        sleeps.load(Ordering::Relaxed) > 0,
+        "no lock was ever contended"
+    );
+    check!(
+        locks.iter().all(|m| !m.is_locked()),
+        "a mutex is held at the end"
+    );
     Ok(())
 }

@@ -6,8 +6,9 @@ use core::num::NonZeroUsize;
 use kernel::{prelude::*, sync::Arc};
 
 use crate::ktap::Case;
-use crate::sync::{Completion, Condition, Mutex, Owner, Rwsem, Semaphore};
+use crate::sync::{Channel, Completion, Condition, Mutex, Owner, Rwsem, Semaphore};
 
+mod channel;
 mod completion;
 mod condition;
 mod deadlock;
@@ -20,6 +21,7 @@ mod semaphore;
 mod signal;
 mod stop;
 mod timeout;
+mod waitany;
 mod wakeup;
 
 /// The timeout of a wait that the case expects to be woken: if the wake-up were lost,
@@ -61,6 +63,11 @@ pub(crate) fn rwsem() -> Result<Arc<Rwsem>> {
 /// A new semaphore holding `count`.
 pub(crate) fn semaphore(count: u32) -> Result<Arc<Semaphore>> {
     Arc::pin_init(Semaphore::new(count), GFP_KERNEL)
+}
+
+/// A new empty channel of integers holding at most `capacity`.
+pub(crate) fn channel(capacity: u32) -> Result<Arc<Channel<u32>>> {
+    Arc::pin_init(Channel::new(capacity), GFP_KERNEL)
 }
 
 macro_rules! cases {
@@ -118,6 +125,17 @@ pub(crate) const CASES: &[Case] = cases![
     in_place::in_place_completion,
     in_place::in_place_mutex,
     in_place::in_place_semaphore,
+    channel::channel_order_and_capacity,
+    channel::channel_receiver_woken_by_send,
+    channel::channel_sender_woken_by_receive,
+    channel::channel_close_wakes_and_keeps_messages,
+    channel::channel_stop_ends_receive,
+    channel::channel_4_senders_4_receivers_100000,
+    waitany::wait_any_takes_the_first_ready_only,
+    waitany::wait_any_woken_by_any_source,
+    waitany::wait_any_passes_a_wakeup_on,
+    waitany::wait_any_closed_and_timeout,
+    waitany::wait_any_stop_interrupts,
     condition::condition_signal_after_release_not_lost,
     condition::condition_signal_one_broadcast_all,
     condition::condition_timeout_holds_mutex_again,

@@ -20,7 +20,11 @@ const GFP: Gfp = Gfp::Kernel;
 pub(crate) fn rwsem_readers_share_writer_excludes() -> Outcome {
     let r = rwsem()?;
     let before = sleeps();
-    check_eq!(r.read(owner(1), Timeout::Millis(0), GFP), Ok(()), "a first reader");
+    check_eq!(
+        r.read(owner(1), Timeout::Millis(0), GFP),
+        Ok(()),
+        "a first reader"
+    );
     check_eq!(r.try_read(owner(2), GFP), Ok(true), "a second reader");
     check_eq!(r.readers(), 2, "readers");
     check!(!r.try_write(owner(3)), "trywrite with readers in succeeded");
@@ -38,16 +42,31 @@ pub(crate) fn rwsem_readers_share_writer_excludes() -> Outcome {
         "an unread without a read lock"
     );
     check!(r.try_write(owner(3)), "trywrite of a free rwsem failed");
-    check!(r.writer_is(owner(3)) && r.is_written(), "the writer is not the writer");
-    check_eq!(r.try_read(owner(1), GFP), Ok(false), "tryread under a writer");
+    check!(
+        r.writer_is(owner(3)) && r.is_written(),
+        "the writer is not the writer"
+    );
+    check_eq!(
+        r.try_read(owner(1), GFP),
+        Ok(false),
+        "tryread under a writer"
+    );
     check_eq!(
         r.read(owner(1), Timeout::Millis(20), GFP),
         Err(LockError::Wait(WaitError::Timeout)),
         "a timed read under a writer"
     );
-    check_eq!(r.write_unlock(owner(1)), Err(UnlockError::NotOwner), "unwrite by another");
+    check_eq!(
+        r.write_unlock(owner(1)),
+        Err(UnlockError::NotOwner),
+        "unwrite by another"
+    );
     check_eq!(r.write_unlock(owner(3)), Ok(()), "unwrite");
-    check_eq!(r.write_unlock(owner(3)), Err(UnlockError::NotLocked), "a second unwrite");
+    check_eq!(
+        r.write_unlock(owner(3)),
+        Err(UnlockError::NotLocked),
+        "a second unwrite"
+    );
     check!(!r.is_written() && r.readers() == 0, "held at the end");
     Ok(())
 }
@@ -57,20 +76,44 @@ pub(crate) fn rwsem_readers_share_writer_excludes() -> Outcome {
 pub(crate) fn rwsem_refusals_and_nesting() -> Outcome {
     let r = rwsem()?;
     check_eq!(r.read(owner(1), Timeout::Infinite, GFP), Ok(()), "read");
-    check_eq!(r.write(owner(1), Timeout::Infinite), Err(LockError::Deadlock), "write while reading");
+    check_eq!(
+        r.write(owner(1), Timeout::Infinite),
+        Err(LockError::Deadlock),
+        "write while reading"
+    );
     check!(!r.try_write(owner(1)), "trywrite while reading succeeded");
-    check_eq!(r.read(owner(1), Timeout::Infinite, GFP), Ok(()), "a second read");
+    check_eq!(
+        r.read(owner(1), Timeout::Infinite, GFP),
+        Ok(()),
+        "a second read"
+    );
     check_eq!(r.reads_held(owner(1)), 2, "read holds");
     check_eq!(r.readers(), 1, "reading owners");
     check_eq!(r.read_unlock(owner(1)), Ok(()), "unread");
     check_eq!(r.read_unlock(owner(1)), Ok(()), "unread");
     check_eq!(r.write(owner(2), Timeout::Infinite), Ok(()), "write");
-    check_eq!(r.write(owner(2), Timeout::Infinite), Err(LockError::Deadlock), "write again");
-    check_eq!(r.read(owner(2), Timeout::Infinite, GFP), Ok(()), "read by the writer");
-    check_eq!(r.try_read(owner(3), GFP), Ok(false), "tryread by another under the writer");
+    check_eq!(
+        r.write(owner(2), Timeout::Infinite),
+        Err(LockError::Deadlock),
+        "write again"
+    );
+    check_eq!(
+        r.read(owner(2), Timeout::Infinite, GFP),
+        Ok(()),
+        "read by the writer"
+    );
+    check_eq!(
+        r.try_read(owner(3), GFP),
+        Ok(false),
+        "tryread by another under the writer"
+    );
     check_eq!(r.write_unlock(owner(2)), Ok(()), "unwrite");
     check_eq!(r.reads_held(owner(2)), 1, "read holds of the former writer");
-    check_eq!(r.try_read(owner(3), GFP), Ok(true), "tryread by another after the unwrite");
+    check_eq!(
+        r.try_read(owner(3), GFP),
+        Ok(true),
+        "tryread by another after the unwrite"
+    );
     check_eq!(r.read_unlock(owner(3)), Ok(()), "unread");
     check_eq!(r.read_unlock(owner(2)), Ok(()), "unread");
     check!(r.try_write(owner(4)), "trywrite at the end");
@@ -133,7 +176,11 @@ pub(crate) fn rwsem_waiting_writer_blocks_new_readers() -> Outcome {
     let r = rwsem()?;
     let (order, w_got) = (counter()?, counter()?);
     let release = Arc::new(AtomicBool::new(true), GFP_KERNEL)?;
-    check_eq!(r.read(owner(1), Timeout::Infinite, GFP), Ok(()), "the first reader");
+    check_eq!(
+        r.read(owner(1), Timeout::Infinite, GFP),
+        Ok(()),
+        "the first reader"
+    );
     let w = writer(&r, 2, Timeout::Millis(WAKE_MS), &order, &w_got, &release)?;
     let slept = w.sleeps_within(SLEEP_MS);
     let new_try = r.try_read(owner(3), GFP);
@@ -141,7 +188,11 @@ pub(crate) fn rwsem_waiting_writer_blocks_new_readers() -> Outcome {
     let again = r.read(owner(1), Timeout::Millis(0), GFP);
     let w_early = w_got.load(Ordering::SeqCst);
     check!(slept, "the writer never slept");
-    check_eq!(new_try, Ok(false), "tryread by a new reader with a writer waiting");
+    check_eq!(
+        new_try,
+        Ok(false),
+        "tryread by a new reader with a writer waiting"
+    );
     check_eq!(
         new_timed,
         Err(LockError::Wait(WaitError::Timeout)),
@@ -151,7 +202,11 @@ pub(crate) fn rwsem_waiting_writer_blocks_new_readers() -> Outcome {
     check_eq!(w_early, 0, "the writer got in while the reader was in");
     check_eq!(r.read_unlock(owner(1)), Ok(()), "unread");
     check_eq!(r.read_unlock(owner(1)), Ok(()), "the last unread");
-    check_eq!(Seen::of(w.join_within(JOIN_MS)), Some(Seen::Ok), "the writer");
+    check_eq!(
+        Seen::of(w.join_within(JOIN_MS)),
+        Some(Seen::Ok),
+        "the writer"
+    );
     check_eq!(w_got.load(Ordering::SeqCst), 1, "the writer's turn");
     Ok(())
 }
@@ -162,7 +217,11 @@ pub(crate) fn rwsem_waiting_readers_before_next_writer() -> Outcome {
     let r = rwsem()?;
     let (order, r_got, w_got) = (counter()?, counter()?, counter()?);
     let release = Arc::new(AtomicBool::new(true), GFP_KERNEL)?;
-    check_eq!(r.write(owner(1), Timeout::Infinite), Ok(()), "the first writer");
+    check_eq!(
+        r.write(owner(1), Timeout::Infinite),
+        Ok(()),
+        "the first writer"
+    );
     let rd = reader(&r, 2, Timeout::Millis(WAKE_MS), &order, &r_got)?;
     let rd_slept = rd.sleeps_within(SLEEP_MS);
     let w = writer(&r, 3, Timeout::Millis(WAKE_MS), &order, &w_got, &release)?;
@@ -171,7 +230,11 @@ pub(crate) fn rwsem_waiting_readers_before_next_writer() -> Outcome {
     let rd_seen = Seen::of(rd.join_within(JOIN_MS));
     let w_seen = Seen::of(w.join_within(JOIN_MS));
     check!(rd_slept && w_slept, "a waiter never slept");
-    check_eq!((rd_seen, w_seen), (Some(Seen::Ok), Some(Seen::Ok)), "the reader and the writer");
+    check_eq!(
+        (rd_seen, w_seen),
+        (Some(Seen::Ok), Some(Seen::Ok)),
+        "the reader and the writer"
+    );
     check_eq!(
         (r_got.load(Ordering::SeqCst), w_got.load(Ordering::SeqCst)),
         (1, 2),
@@ -185,7 +248,11 @@ pub(crate) fn rwsem_stopped_writer_lets_readers_in() -> Outcome {
     let r = rwsem()?;
     let (order, r_got, w_got) = (counter()?, counter()?, counter()?);
     let release = Arc::new(AtomicBool::new(true), GFP_KERNEL)?;
-    check_eq!(r.read(owner(1), Timeout::Infinite, GFP), Ok(()), "the first reader");
+    check_eq!(
+        r.read(owner(1), Timeout::Infinite, GFP),
+        Ok(()),
+        "the first reader"
+    );
     let w = writer(&r, 2, Timeout::Infinite, &order, &w_got, &release)?;
     let w_slept = w.sleeps_within(SLEEP_MS);
     let rd = reader(&r, 3, Timeout::Millis(WAKE_MS), &order, &r_got)?;
@@ -282,7 +349,11 @@ pub(crate) fn rwsem_writer_not_starved_by_4_readers() -> Outcome {
     ));
     check_eq!(w_seen, Some(Seen::Ok), "the writer");
     check_eq!(r_seen, [Some(Seen::Ok); 4], "the readers");
-    check_eq!(inside.overlaps.load(Ordering::Relaxed), 0, "readers in with the writer");
+    check_eq!(
+        inside.overlaps.load(Ordering::Relaxed),
+        0,
+        "readers in with the writer"
+    );
     check!(!r.is_written() && r.readers() == 0, "held at the end");
     Ok(())
 }
@@ -291,7 +362,12 @@ pub(crate) fn rwsem_writer_not_starved_by_4_readers() -> Outcome {
 pub(crate) fn rwsem_100_reader_owners() -> Outcome {
     let r = rwsem()?;
     for who in 1..=100 {
-        check_eq!(r.read(owner(who), Timeout::Millis(0), GFP), Ok(()), "read by owner {}", who);
+        check_eq!(
+            r.read(owner(who), Timeout::Millis(0), GFP),
+            Ok(()),
+            "read by owner {}",
+            who
+        );
     }
     check_eq!(r.readers(), 100, "reading owners");
     check!(!r.try_write(owner(0)), "trywrite with 100 readers in");

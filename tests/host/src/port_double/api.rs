@@ -58,7 +58,8 @@ fn lunatik_class(class: Class) -> &'static object::Class {
 }
 
 /// The preloads of every class: name and opener.
-pub(super) fn openers() -> impl Iterator<Item = (&'static CStr, unsafe extern "C" fn(*mut lua_State) -> c_int)> {
+pub(super) fn openers(
+) -> impl Iterator<Item = (&'static CStr, unsafe extern "C" fn(*mut lua_State) -> c_int)> {
     CLASSES.iter().map(|e| (e.name, e.opener))
 }
 
@@ -80,8 +81,11 @@ pub fn module_refs() -> usize {
 }
 
 fn layout(class: Class) -> Layout {
-    Layout::from_size_align(DATA + entry(class).ops.size, PRIVATE_ALIGN.max(std::mem::align_of::<Header>()))
-        .unwrap_or_else(|_| panic!("bad layout"))
+    Layout::from_size_align(
+        DATA + entry(class).ops.size,
+        PRIVATE_ALIGN.max(std::mem::align_of::<Header>()),
+    )
+    .unwrap_or_else(|_| panic!("bad layout"))
 }
 
 /// # Safety
@@ -226,6 +230,10 @@ unsafe extern "C" fn luasync_port_typename(l: *mut lua_State, idx: c_int) -> *co
 const _: b::luasync_port_typename_t = Some(luasync_port_typename);
 
 #[no_mangle]
+unsafe extern "C" fn luasync_port_waited(_class: Class, _outcome: b::luasync_outcome) {}
+const _: b::luasync_port_waited_t = Some(luasync_port_waited);
+
+#[no_mangle]
 unsafe extern "C" fn luasync_port_classname(class: Class) -> *const c_char {
     entry(class).name.as_ptr()
 }
@@ -264,6 +272,11 @@ unsafe extern "C" fn luasync_port_objget(
     // SAFETY: called by the binding with the state of a running call and a valid `why`.
     unsafe {
         match object::object_at(l, idx) {
+            // As the port: the only class of the double whose objects hold objects.
+            Some(obj) if (*obj).class().name == c"channel" => {
+                why.write(c"objects that can hold other objects (channels, rcu tables, runtimes, threads, hooks) cannot be sent".as_ptr());
+                std::ptr::null_mut()
+            }
             Some(obj) => {
                 object::get(obj);
                 obj.cast()
@@ -297,18 +310,6 @@ unsafe extern "C" fn luasync_port_objput(reference: *mut c_void) {
 const _: b::luasync_port_objput_t = Some(luasync_port_objput);
 
 #[no_mangle]
-unsafe extern "C" fn luasync_port_sameobject(l: *mut lua_State, a: c_int, b: c_int) -> bool {
-    // SAFETY: called by the binding with the state of a running call.
-    unsafe {
-        match (object::object_at(l, a), object::object_at(l, b)) {
-            (Some(x), Some(y)) => std::ptr::eq(x, y),
-            _ => false,
-        }
-    }
-}
-const _: b::luasync_port_sameobject_t = Some(luasync_port_sameobject);
-
-#[no_mangle]
 unsafe extern "C" fn luasync_port_close(l: *mut lua_State) -> c_int {
     // SAFETY: called by Lua.
     unsafe { object::close_object(l) }
@@ -332,7 +333,6 @@ const _: b::luasync_port_init_t = Some(luasync_port_init);
 #[no_mangle]
 unsafe extern "C" fn luasync_port_exit() {}
 const _: b::luasync_port_exit_t = Some(luasync_port_exit);
-
 
 /// The Rust value an object of the binding holds, for tests; null once closed.
 #[cfg(test)]

@@ -69,7 +69,10 @@ impl Object {
 /// `obj` must be a live object of an external class whose private data is not set yet.
 pub unsafe fn set_private(obj: *mut Object, private: *mut c_void) {
     // SAFETY: the caller guarantees `obj` is live.
-    *unsafe { &*obj }.private.lock().unwrap_or_else(|p| p.into_inner()) = private;
+    *unsafe { &*obj }
+        .private
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = private;
 }
 
 /// Releases private data taken out of an object: the class's release function, then, for a
@@ -144,7 +147,11 @@ pub unsafe fn new_class(l: *mut lua_State, class: &'static Class) {
 
 /// Pushes a userdata for `obj` (null: none yet) with the class metatable and user value; no
 /// reference is taken. Raises if the class metatable is not registered.
-unsafe fn push_userdata(l: *mut lua_State, obj: *mut Object, class: &'static Class) -> *mut *mut Object {
+unsafe fn push_userdata(
+    l: *mut lua_State,
+    obj: *mut Object,
+    class: &'static Class,
+) -> *mut *mut Object {
     // SAFETY: `l` is valid (caller); the userdata has room for one pointer.
     unsafe {
         let slot =

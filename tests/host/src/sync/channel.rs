@@ -76,7 +76,9 @@ impl<M: Send + 'static> Channel<M> {
     /// Sends without waiting.
     pub fn try_send(&self, letter: Letter<M>) -> Result<(), (SendError, Letter<M>)> {
         let mut slot = Some(letter);
-        let (sent, closed) = self.state.update(|st| (Self::put(st, &mut slot), st.closed));
+        let (sent, closed) = self
+            .state
+            .update(|st| (Self::put(st, &mut slot), st.closed));
         match (sent, slot) {
             (false, Some(letter)) if closed => Err((SendError::Wait(WaitError::Closed), letter)),
             (false, Some(letter)) => Err((SendError::Full, letter)),
@@ -90,7 +92,9 @@ impl<M: Send + 'static> Channel<M> {
             return Err((WaitError::Closed, letter));
         }
         let mut slot = Some(letter);
-        let waited = self.state.wait_until(timeout, |st| Self::put(st, &mut slot));
+        let waited = self
+            .state
+            .wait_until(timeout, |st| Self::put(st, &mut slot));
         self.state.update(|_| ());
         match (waited, slot) {
             (Err(why), Some(letter)) => Err((why, letter)),
@@ -120,6 +124,11 @@ impl<M: Send + 'static> Channel<M> {
         self.state.close();
     }
 
+    /// No kernel wait queue here.
+    pub fn wait_heads(&self) -> [*mut std::ffi::c_void; 2] {
+        [std::ptr::null_mut(); 2]
+    }
+
     /// Whether it was closed.
     pub fn is_closed(&self) -> bool {
         self.state.with(|st| st.closed)
@@ -127,7 +136,8 @@ impl<M: Send + 'static> Channel<M> {
 
     /// How many messages wait.
     pub fn count(&self) -> u32 {
-        self.state.with(|st| u32::try_from(st.items.len()).unwrap_or(u32::MAX))
+        self.state
+            .with(|st| u32::try_from(st.items.len()).unwrap_or(u32::MAX))
     }
 
     /// The most messages it holds.

@@ -73,9 +73,19 @@ impl Completion {
         self.done.close();
     }
 
+    /// No kernel wait queue here.
+    pub fn wait_heads(&self) -> [*mut std::ffi::c_void; 2] {
+        [std::ptr::null_mut(); 2]
+    }
+
     /// Whether it was closed.
     pub fn is_closed(&self) -> bool {
         self.done.is_closed()
+    }
+
+    /// How many waits would succeed now (`u32::MAX`: every one).
+    pub fn pending(&self) -> u32 {
+        self.done.with(|done| *done)
     }
 
     /// Not done any more.

@@ -156,4 +156,9 @@ impl Condition {
     pub fn is_closed(&self) -> bool {
         self.state.is_closed()
     }
+
+    /// No kernel wait queue here.
+    pub fn wait_heads(&self) -> [*mut std::ffi::c_void; 2] {
+        [std::ptr::null_mut(); 2]
+    }
 }

@@ -22,7 +22,9 @@ unsafe impl Send for Record {}
 static TABLE: Mutex<Vec<Record>> = Mutex::new(Vec::new());
 
 fn table() -> std::sync::MutexGuard<'static, Vec<Record>> {
-    TABLE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    TABLE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Runs `wait`, in which `owner` sleeps for `lock` at most `timeout`, recorded in the table
@@ -118,7 +120,10 @@ mod tests {
         let found = find_cycle(MAX_HOPS, &at[0], waits(&at, MAX_HOPS));
         assert_eq!(found.map(|c| c.len()), Some(MAX_HOPS));
         let past = chain(MAX_HOPS + 1);
-        assert_eq!(find_cycle(MAX_HOPS + 1, &past[0], waits(&past, MAX_HOPS + 1)), None);
+        assert_eq!(
+            find_cycle(MAX_HOPS + 1, &past[0], waits(&past, MAX_HOPS + 1)),
+            None
+        );
     }
 
     #[test]

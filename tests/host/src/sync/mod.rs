@@ -31,7 +31,7 @@ pub use channel::{Channel, Letter, SendError};
 pub use completion::Completion;
 pub use condition::Condition;
 pub use cycle::{Cycle, Link, LockKind, LockName, MAX_HOPS};
-pub use waitany::{wait_any, Source, WaitAnyError};
 pub use mutex::Mutex;
 pub use rwsem::Rwsem;
 pub use semaphore::Semaphore;
+pub use waitany::{wait_any, Source, WaitAnyError};

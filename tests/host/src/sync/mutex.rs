@@ -41,7 +41,9 @@ impl Mutex {
     fn try_take(&self, s: &mut State, owner: Owner) -> Result<bool, LockError> {
         match self.held.owner() {
             0 => {
-                self.held.word().store(owner.token(), std::sync::atomic::Ordering::SeqCst);
+                self.held
+                    .word()
+                    .store(owner.token(), std::sync::atomic::Ordering::SeqCst);
                 s.depth = 1;
                 Ok(true)
             }
@@ -81,7 +83,8 @@ impl Mutex {
 
     /// Locks if that needs no wait.
     pub fn try_lock(&self, owner: Owner) -> bool {
-        self.state.with(|s| matches!(self.try_take(s, owner), Ok(true)))
+        self.state
+            .with(|s| matches!(self.try_take(s, owner), Ok(true)))
     }
 
     fn check_holder(&self, owner: Owner) -> Result<(), UnlockError> {
@@ -98,7 +101,9 @@ impl Mutex {
             self.check_holder(owner)?;
             s.depth = s.depth.saturating_sub(1);
             if s.depth == 0 {
-                self.held.word().store(0, std::sync::atomic::Ordering::SeqCst);
+                self.held
+                    .word()
+                    .store(0, std::sync::atomic::Ordering::SeqCst);
             }
             Ok(())
         })
@@ -110,7 +115,9 @@ impl Mutex {
             self.check_holder(owner)?;
             let depth = s.depth.max(1);
             s.depth = 0;
-            self.held.word().store(0, std::sync::atomic::Ordering::SeqCst);
+            self.held
+                .word()
+                .store(0, std::sync::atomic::Ordering::SeqCst);
             Ok(depth)
         })
     }
@@ -121,9 +128,21 @@ impl Mutex {
         self.state.close();
     }
 
+    /// No kernel wait queue here.
+    pub fn wait_heads(&self) -> [*mut std::ffi::c_void; 2] {
+        [std::ptr::null_mut(); 2]
+    }
+
     /// Whether it was closed.
     pub fn is_closed(&self) -> bool {
         self.state.is_closed()
+    }
+
+    /// Who holds the mutex and how deep, if anyone does.
+    pub fn holder(&self) -> Option<(Owner, u32)> {
+        self.state.with(|st| {
+            std::num::NonZeroUsize::new(self.held.owner()).map(|o| (Owner::new(o), st.depth))
+        })
     }
 
     /// Whether anyone holds the mutex.

@@ -81,8 +81,7 @@ impl Rwsem {
         let waited = deadlock::checked(owner, &self.held, timeout, || {
             self.state
                 .wait_until(timeout, |s| {
-                    let free =
-                        self.writer() == 0 && (s.writers_waiting == 0 || s.admitted > 0);
+                    let free = self.writer() == 0 && (s.writers_waiting == 0 || s.admitted > 0);
                     if free {
                         s.admitted = s.admitted.saturating_sub(1);
                         s.readers.push((owner.token(), 1));
@@ -193,14 +192,18 @@ impl Rwsem {
 
     /// How many read locks `owner` holds.
     pub fn reads_held(&self, owner: Owner) -> u32 {
-        self.state
-            .with(|s| s.reader(owner).map_or(0, |r| r.1))
+        self.state.with(|s| s.reader(owner).map_or(0, |r| r.1))
     }
 
     /// How many owners hold read locks.
     pub fn readers(&self) -> u32 {
         self.state
             .with(|s| u32::try_from(s.readers.len()).unwrap_or(u32::MAX))
+    }
+
+    /// Who holds the write lock, if anyone does (a snapshot, for display).
+    pub fn write_holder(&self) -> Option<Owner> {
+        core::num::NonZeroUsize::new(self.writer()).map(Owner::new)
     }
 
     /// Whether `owner` holds the write lock.
@@ -211,6 +214,11 @@ impl Rwsem {
     /// Whether anyone holds the write lock.
     pub fn is_written(&self) -> bool {
         self.writer() != 0
+    }
+
+    /// No kernel wait queue here.
+    pub fn wait_heads(&self) -> [*mut std::ffi::c_void; 2] {
+        [std::ptr::null_mut(); 2]
     }
 
     /// Its name in deadlock reports.
