@@ -413,14 +413,22 @@ pub(crate) fn deadlock_through_rwsem_write() -> Outcome {
     Ok(())
 }
 
-/// 6 threads lock random sets of 4 mutexes, always in the same order, with infinite waits,
-/// 2,000 times each: heavy contention, and never a cycle reported.
+/// 6 threads lock random non-empty sets of 4 mutexes, always in the same order, with
+/// infinite waits, 2,000 times each, now and then sleeping with their locks held: heavy
+/// contention, and never a cycle reported. The case holds every mutex until every thread
+/// sleeps for one, so each thread is contended at least once.
 pub(crate) fn deadlock_none_in_ordered_stress() -> Outcome {
     const THREADS: usize = 6;
     const ROUNDS: u32 = 2_000;
     let mut locks = KVec::new();
     for _ in 0..4 {
-        locks.push(mutex(false)?, GFP_KERNEL)?;
+        let m = mutex(false)?;
+        check_eq!(
+            m.lock(owner(99), Timeout::Infinite),
+            Ok(()),
+            "the starting hold"
+        );
+        locks.push(m, GFP_KERNEL)?;
     }
     let locks = Arc::new(locks, GFP_KERNEL)?;
     let abort = Arc::new(AtomicBool::new(false), GFP_KERNEL)?;
@@ -432,12 +440,12 @@ pub(crate) fn deadlock_none_in_ordered_stress() -> Outcome {
         let t = KThread::spawn(None, c_str!("lsst-ordered"), move || {
             let me = owner(i + 1);
             let mut x = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(1);
-            for _ in 0..ROUNDS {
+            for round in 0..ROUNDS {
                 if abort.load(Ordering::Relaxed) {
                     return Seen::Wrong.code();
                 }
                 x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                let set = (x >> 8) as usize & 0xf;
+                let set = ((x >> 8) as usize & 0xf).max(1);
                 for (k, m) in locks.iter().enumerate() {
                     if set & (1 << k) == 0 {
                         continue;
@@ -451,6 +459,10 @@ pub(crate) fn deadlock_none_in_ordered_stress() -> Outcome {
                         }
                     }
                 }
+                if round % 50 == 0 {
+                    // SAFETY: sleeps the calling thread, which holds no spinlock.
+                    unsafe { kernel::bindings::msleep(1) };
+                }
                 for (k, m) in locks.iter().enumerate().rev() {
                     if set & (1 << k) != 0 && m.unlock(me).is_err() {
                         abort.store(true, Ordering::Relaxed);
@@ -461,6 +473,13 @@ pub(crate) fn deadlock_none_in_ordered_stress() -> Outcome {
             Seen::Ok.code()
         })?;
         threads.push(t, GFP_KERNEL)?;
+    }
+    let mut all_slept = true;
+    for t in threads.iter() {
+        all_slept &= t.sleeps_within(SLEEP_MS);
+    }
+    for m in locks.iter() {
+        check_eq!(m.unlock(owner(99)), Ok(()), "the end of the starting hold");
     }
     let mut seen = [None; THREADS];
     for (seen, t) in seen.iter_mut().zip(threads.iter()) {
@@ -473,10 +492,11 @@ pub(crate) fn deadlock_none_in_ordered_stress() -> Outcome {
         sleeps.load(Ordering::Relaxed),
         Ms(watch.elapsed_ns())
     ));
+    check!(all_slept, "a thread never slept for the starting hold");
     check_eq!(seen, [Some(Seen::Ok); THREADS], "the threads");
     check!(
-        sleeps.load(Ordering::Relaxed) > 0,
-        "no lock was ever contended"
+        sleeps.load(Ordering::Relaxed) >= THREADS as u32,
+        "fewer contended locks than threads"
     );
     check!(
         locks.iter().all(|m| !m.is_locked()),
