@@ -16,7 +16,9 @@
 #   make check        Lua lint, host tests, then the VM suites on the plain
 #                     kernel
 #   make check-debug  the VM suites on the debug kernel (lockdep, KASAN,
-#                     kmemleak)
+#                     kmemleak), then a bounded torture
+#   make torture      the Lua-level torture test (tests/torture) in the VM;
+#                     FLAVOUR=debug (or make torture-debug) on the debug kernel
 #   make bench        the benchmark table, measured in the VM
 #   make host-test    the host tests only (cargo test of tests/host)
 #   make clippy       lint the Rust code against the plain test kernel
@@ -31,7 +33,9 @@
 # scripts/lunatik.sh), LLVM=1 (build the plain test kernel with clang), JOBS,
 # VM_TIMEOUT, TEST_MODULES=n (build luasync.ko alone). make install: DESTDIR,
 # INSTALL_MOD_PATH, INSTALL_MOD_DIR (extra), LUA_ROOT, MODULE_DIR
-# (see scripts/install.sh).
+# (see scripts/install.sh). The torture: TORTURE_THREADS (workers per class),
+# TORTURE_S (seconds of make torture), TORTURE_CHECK_S (seconds of the one in
+# make check and check-debug), FLAVOUR (plain or debug).
 
 SHELL := /bin/bash
 
@@ -43,8 +47,13 @@ SCRIPTS := bash $(CURDIR)/scripts
 # install first: it loads Lunatik through modprobe, before any other suite
 # has loaded it. examples last: its scripts make runtimes from a script, on
 # which lockdep reports a known Lunatik defect and turns itself off
-# (check-debug).
-CHECK_SUITES := install module selftest lunatik faults unload examples
+# (check-debug); the bounded torture just before, with lockdep still on.
+CHECK_SUITES := install module selftest lunatik faults unload torture examples
+
+FLAVOUR ?= plain
+TORTURE_THREADS ?= 4
+TORTURE_S ?= 30
+TORTURE_CHECK_S ?= 5
 
 export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS TORTURE_THREADS TORTURE_S
 
@@ -53,8 +62,8 @@ export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS
 # build is incremental), so none of them may run in parallel.
 .NOTPARALLEL:
 .PHONY: all modules install uninstall dkms-add dkms-remove dkms-check clean \
-	distclean provision kernel kernel-debug run check check-debug bench \
-	host-test clippy lint doc fmt
+	distclean provision kernel kernel-debug run check check-debug torture \
+	torture-debug bench host-test clippy lint doc fmt
 
 all: modules
 
@@ -135,7 +144,7 @@ check: provision lint kernel
 	@set -o pipefail; $(MAKE) --no-print-directory host-test 2>&1 | tee build/check-host.out
 	$(SCRIPTS)/module.sh plain
 	@set -o pipefail; $(SCRIPTS)/install-check.sh plain | tee build/check-install.out
-	@set -o pipefail; INITRAMFS_OVERLAY=$(CURDIR)/build/install-plain \
+	@set -o pipefail; INITRAMFS_OVERLAY=$(CURDIR)/build/install-plain TORTURE_S=$(TORTURE_CHECK_S) \
 		$(SCRIPTS)/vm.sh plain check $(CHECK_SUITES) 2>&1 | tee build/check-vm.out
 	@$(SCRIPTS)/total.sh build/check-lint.out build/check-host.out build/check-install.out \
 		build/check-vm.out
@@ -145,7 +154,22 @@ check-debug: kernel-debug
 	$(SCRIPTS)/module.sh debug
 	$(SCRIPTS)/install-check.sh debug
 	UNLOAD_ROUNDS=$${UNLOAD_ROUNDS:-1000} INITRAMFS_OVERLAY=$(CURDIR)/build/install-debug \
-		$(SCRIPTS)/vm.sh debug check $(CHECK_SUITES)
+		TORTURE_S=$(TORTURE_CHECK_S) $(SCRIPTS)/vm.sh debug check $(CHECK_SUITES)
+
+# The torture's own closing line adds the host's verdict (the kernel log) to
+# the guest's. The VM gets TORTURE_S on top of the flavour's usual limit.
+torture: $(if $(filter debug,$(FLAVOUR)),kernel-debug,kernel)
+	$(SCRIPTS)/module.sh $(FLAVOUR)
+	@if VM_TIMEOUT=$${VM_TIMEOUT:-$$(($(TORTURE_S) + 1800))} \
+		$(SCRIPTS)/vm.sh $(FLAVOUR) torture torture; then \
+		echo "luasync-torture: End of test: SUCCESS (every result passed, no kernel report of luasync's)"; \
+	else \
+		echo "luasync-torture: End of test: FAILURE (see above, and build/vm-$(FLAVOUR)-torture.log)"; \
+		exit 1; \
+	fi
+
+torture-debug:
+	@$(MAKE) --no-print-directory torture FLAVOUR=debug
 
 run: kernel
 	$(SCRIPTS)/module.sh plain

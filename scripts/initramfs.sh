@@ -13,9 +13,10 @@
 #   /lua/examples/                      lua/examples/
 #   /lib/modules/<release>/lunatik/     Lunatik's modules ($LUNATIK_MODDIR)
 #   /lib/modules/lua/                   Lunatik's Lua files (its LUA_ROOT)
-#   /lib/modules/lua/luasync/           tests/lunatik/, tests/lua/ and
-#                                       lua/examples/, for scripts that a
-#                                       Lunatik runtime loads by name
+#   /lib/modules/lua/luasync/           tests/lunatik/, tests/lua/,
+#                                       tests/torture/ and lua/examples/, for
+#                                       scripts that a Lunatik runtime loads
+#                                       by name
 # With INITRAMFS_OVERLAY set (an absolute path), that directory's tree is
 # copied over the guest's root last (a staged `make install`:
 # lib/modules/<release>/ with depmod's files, for modprobe).
@@ -92,7 +93,7 @@ done
 [ -f "$root/driver.lua" ] || die "no driver.lua in $src: LUNATIK_DIR must be a Lunatik source tree"
 # luasync's own scripts, reachable as require/runtime names luasync.*.
 mkdir -p "$root/luasync"
-for d in tests/lunatik tests/lua lua/examples; do
+for d in tests/lunatik tests/lua tests/torture lua/examples; do
     if [ -d "$TOP/$d" ]; then copy_tree "$TOP/$d" "$root/luasync/$(basename "$d")"; fi
 done
 
@@ -109,9 +110,10 @@ MODDIR=/lib/modules/luasync
 LUNATIK_MODDIR=$lunatik_moddir
 KMEMLEAK=$kmemleak
 EOF
-# Settings of the suites, passed on when set on the host.
+# Settings of the suites (all counts), passed on when set on the host.
 for v in $GUEST_SETTINGS; do
     eval "value=\${$v:-}"
+    case $value in *[!0-9]*) die "$v must be a non-negative integer, got '$value'" ;; esac
     if [ -n "$value" ]; then echo "$v=$value" >>etc/luasync.conf; fi
 done
 

@@ -67,26 +67,7 @@ fi
 name=tests/faults/failslab.lua
 lunatik_exec "$here/failslab.lua" "$name" env "$timeout_s" >/tmp/faults-out
 status=$?
-# The file's results, renumbered into this suite; its plan and end checked.
-awk -v start="$n" -v name="$name" -v status="$status" -v marker="$LUNATIK_MARKER" '
-    BEGIN { n = start }
-    function result(ok, text) { n++; print ok " " n " - " name ": " text }
-    index($0, marker) == 1 { end = substr($0, length(marker) + 2); next }
-    /^(not )?ok([ \t]|$)/ {
-        ok = ($0 ~ /^not /) ? "not ok" : "ok"
-        text = $0
-        sub(/^(not )?ok[ \t]*[0-9]*[ \t]*(-[ \t]*)?/, "", text)
-        result(ok, text); seen++; next
-    }
-    /^[ \t]*1\.\.[0-9]+/ { plan = $0; sub(/^[ \t]*1\.\./, "", plan); plan += 0; next }
-    { print "# " $0 }
-    END {
-        if (status != 0) result("not ok", end)
-        else if (seen == 0) result("not ok", "printed no result")
-        if (plan > seen) result("not ok", plan - seen " of its " plan " planned results missing")
-        print "COUNT " n > "/tmp/faults-count"
-    }' /tmp/faults-out
-n=$(sed -n 's/^COUNT //p' /tmp/faults-count)
+lunatik_results /tmp/faults-out "$name" "$status" "$name: "
 
 if [ -n "$saved" ]; then
     # shellcheck disable=SC2086

@@ -129,3 +129,31 @@ lunatik_exec() {
     esac
 }
 
+
+# lunatik_results OUT NAME STATUS PREFIX: the TAP results of a file's output
+# OUT (from lunatik_exec, which ended with STATUS), renumbered after the
+# suite's count $n, each after PREFIX; other lines become comments. Adds a
+# failure when the file ended badly, printed no result or fewer than its
+# plan, and sets n to the new count.
+lunatik_results() {
+    awk -v start="$n" -v name="$2" -v status="$3" -v prefix="$4" -v marker="$LUNATIK_MARKER" '
+        BEGIN { n = start }
+        function result(ok, text) { n++; print ok " " n " - " text }
+        index($0, marker) == 1 { end = substr($0, length(marker) + 2); next }
+        /^(not )?ok([ \t]|$)/ {
+            ok = ($0 ~ /^not /) ? "not ok" : "ok"
+            text = $0
+            sub(/^(not )?ok[ \t]*[0-9]*[ \t]*(-[ \t]*)?/, "", text)
+            result(ok, prefix text); seen++; next
+        }
+        /^[ \t]*1\.\.[0-9]+/ { plan = $0; sub(/^[ \t]*1\.\./, "", plan); plan += 0; next }
+        /^#/ { print; next }
+        { print "# " $0 }
+        END {
+            if (status != 0) result("not ok", name ": " end)
+            else if (seen == 0) result("not ok", name ": printed no result")
+            if (plan > seen) result("not ok", name ": " plan - seen " of its " plan " planned results missing")
+            print "COUNT " n > "/tmp/lunatik-count"
+        }' "$1"
+    n=$(sed -n 's/^COUNT //p' /tmp/lunatik-count)
+}

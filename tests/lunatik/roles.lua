@@ -1,9 +1,10 @@
 -- Worker roles of the kernel-only cases (tests/lunatik/*.lua), found by
--- worker.lua after those of tests/lua/lib/luasync_workers.lua. A wait that is
--- not what the case is about is bounded, so a bug ends the role with an error
--- instead of a hang; the infinite waits of blockin end by thread:stop(), and
--- those of call only run where they must raise or need not sleep. Every
--- runtime that opened a luasync library holds the module (see lifetime.lua).
+-- worker.lua after those of tests/lua/lib/luasync_workers.lua (and, at the end
+-- of this file, the way to the roles of other suites). A wait that is not what
+-- the case is about is bounded, so a bug ends the role with an error instead
+-- of a hang; the infinite waits of blockin end by thread:stop(), and those of
+-- call only run where they must raise or need not sleep. Every runtime that
+-- opened a luasync library holds the module (see lifetime.lua).
 
 local roles = {}
 
@@ -192,5 +193,15 @@ function roles.source(env)
 	local chunk = assert(load(env.fetch("src"), "=src", "t"))
 	env.share("result", shown(pcall(chunk)))
 end
+
+-- A role named "SUITE.MODULE.FUNCTION" is another suite's: FUNCTION of the
+-- Lua module luasync.SUITE.MODULE (tests/SUITE/MODULE.lua), loaded only when
+-- such a role is asked for.
+setmetatable(roles, {__index = function(_, role)
+	local module, name = string.match(role, "^([%w_]+%.[%w_]+)%.([%w_]+)$")
+	if module ~= nil then
+		return require("luasync." .. module)[name]
+	end
+end})
 
 return roles

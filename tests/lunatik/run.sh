@@ -70,26 +70,7 @@ for f in $files; do
     lunatik_exec "$f" "$name" env "$timeout_s" >/tmp/lunatik-out
     status=$?
     echo "# $name ran $(($(date +%s) - start)) s"
-    # Renumber the file's results into this suite; check its plan and end.
-    awk -v start="$n" -v name="$name" -v status="$status" -v marker="$LUNATIK_MARKER" '
-        BEGIN { n = start }
-        function result(ok, text) { n++; print ok " " n " - " name ": " text }
-        index($0, marker) == 1 { end = substr($0, length(marker) + 2); next }
-        /^(not )?ok([ \t]|$)/ {
-            ok = ($0 ~ /^not /) ? "not ok" : "ok"
-            text = $0
-            sub(/^(not )?ok[ \t]*[0-9]*[ \t]*(-[ \t]*)?/, "", text)
-            result(ok, text); seen++; next
-        }
-        /^[ \t]*1\.\.[0-9]+/ { plan = $0; sub(/^[ \t]*1\.\./, "", plan); plan += 0; next }
-        { print "# " $0 }
-        END {
-            if (status != 0) result("not ok", end)
-            else if (seen == 0) result("not ok", "printed no result")
-            if (plan > seen) result("not ok", plan - seen " of its " plan " planned results missing")
-            print "COUNT " n > "/tmp/lunatik-count"
-        }' /tmp/lunatik-out
-    n=$(sed -n 's/^COUNT //p' /tmp/lunatik-count)
+    lunatik_results /tmp/lunatik-out "$name" "$status" "$name: "
 done
 
 # Every object and every runtime that opened a luasync library holds a
