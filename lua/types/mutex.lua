@@ -5,6 +5,17 @@
 -- runtime is the same owner), not a task: a runtime may lock in one call and
 -- unlock in a later one. A mutex stays held if its runtime ends without
 -- unlocking it: prefer `mutex:scope`, which cannot forget.
+--
+-- Deadlocks. Locking again a non-recursive mutex this runtime holds raises "deadlock".
+-- A lock that would sleep for a mutex (or an rwsem's write lock) whose holder sleeps for
+-- a lock this runtime holds, directly or along a chain of runtimes, does not sleep: it
+-- returns `nil, "deadlock"` and a description of the cycle, for example
+-- `"runtime 3 waits for mutex 7 held by runtime 4, which waits for mutex 5 held by
+-- runtime 3"`; `scope` raises it. Runtimes are named by `mutex.runtime()`, locks by
+-- their `id()`. The chain is followed for at most 12 links (longer cycles are not seen),
+-- and only through locks that have one holder: a cycle through a completion, a
+-- semaphore, a channel, a read lock or a condition is not detected. See
+-- Documentation/deadlock.rst.
 -- @usage
 -- -- a counter shared by several threads
 -- local mutex = require("mutex")
@@ -31,13 +42,20 @@ function M.new(recursive) end
 ---@class mutex
 local mutex = {}
 
+--- The number of the calling runtime, as deadlock reports name it (`"runtime 3"`): the
+-- same for every coroutine of the runtime, never given to another runtime.
+---@return integer number
+function M.runtime() end
+
 --- Locks the mutex, waiting for it if needed.
 -- A recursive mutex this runtime holds is held one level deeper.
 -- @raise `"mutex: lock: deadlock (this runtime already holds it)"` for a
 -- non-recursive mutex this runtime holds, instead of hanging.
 ---@param timeout integer? Milliseconds; absent, `nil` or negative: no timeout; 0: poll.
 ---@return true|nil ok `true` once locked.
----@return nil|"timeout"|"interrupt"|"closed" why Set when `ok` is `nil`.
+---@return nil|"timeout"|"interrupt"|"closed"|"deadlock" why Set when `ok` is `nil`;
+-- `"deadlock"`: sleeping would have closed a cycle of waits between runtimes.
+---@return nil|string cycle With `"deadlock"`: the runtimes and locks of the cycle.
 function mutex:lock(timeout) end
 
 --- Locks the mutex if that needs no wait. Never sleeps.
@@ -55,12 +73,17 @@ function mutex:unlock() end
 -- mode, unlocks in every case. The mutex is held for the call, so it is
 -- unlocked even if `f` collects its own value of it.
 -- @raise `f`'s error value, unchanged; `"mutex: scope: lock failed (interrupt)"`
--- (or `closed`) or the deadlock error of `lock` before calling `f`;
+-- (or `closed`), the deadlock error of `lock`, or `"mutex: scope: deadlock (...)"`
+-- with the cycle, before calling `f`;
 -- `"mutex: scope: the mutex was unlocked inside the scope"` if `f` unlocked it.
 ---@param f function
 ---@param ... any Arguments for `f`.
 ---@return any ... `f`'s results.
 function mutex:scope(f, ...) end
+
+--- The mutex's number, as deadlock reports name it (`"mutex 7"`).
+---@return integer id
+function mutex:id() end
 
 --- Whether any runtime holds the mutex. Never sleeps.
 ---@return boolean locked

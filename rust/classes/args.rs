@@ -20,6 +20,11 @@ pub(super) fn peek<T: Private>(state: &State) -> Result<Peek<'_, T>, LuaError> {
     port::peek::<T>(state, 1).map_err(|missing| expected_object::<T>(state, 1, missing))
 }
 
+/// Argument `idx`, as a counted reference to its `T`.
+pub(super) fn object<T: Private>(state: &State, idx: c_int) -> Result<Ref<T>, LuaError> {
+    port::get::<T>(state, idx).map_err(|missing| expected_object::<T>(state, idx, missing))
+}
+
 /// The error for argument `idx` when it is not a live `T` object.
 #[inline(never)]
 #[cold]

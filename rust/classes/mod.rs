@@ -11,7 +11,10 @@
 mod args;
 pub(crate) mod channel;
 pub(crate) mod completion;
+pub(crate) mod condition;
+mod deadlock;
 pub(crate) mod mutex;
+pub(crate) mod rwsem;
 pub(crate) mod semaphore;
 mod value;
 mod wait;

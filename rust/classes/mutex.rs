@@ -6,18 +6,23 @@
 //! ```lua
 //! local m = mutex.new([recursive])
 //! m:lock([ms])                 -- true | nil, "timeout" | "interrupt" | "closed"
+//!                              --   | nil, "deadlock", cycle
 //! m:trylock()                  -- boolean
 //! m:unlock()                   -- raises unless this runtime holds it
 //! m:scope(f, ...)              -- lock, f(...) protected, unlock; f's results or error
 //! m:locked(), m:owned()        -- booleans
+//! m:id()                       -- the mutex's number in deadlock reports
 //! m:close()                    -- waiters get nil, "closed"; later calls raise
+//! mutex.runtime()              -- this runtime's number in deadlock reports
 //! ```
 //!
 //! Locking again a non-recursive mutex this runtime holds raises "deadlock" instead of
-//! waiting forever. A mutex closed while held stays held by nobody that can unlock it:
-//! every later call raises, and `scope` raises when its mutex was closed inside `f`.
+//! waiting forever. A lock that would sleep in a cycle of waits between runtimes returns
+//! `nil, "deadlock"` and the cycle instead (see [`super::deadlock`]). A mutex closed while
+//! held stays held by nobody that can unlock it: every later call raises, and `scope`
+//! raises when its mutex was closed inside `f`.
 
-use super::{args, wait};
+use super::{args, deadlock as cycle, wait};
 use core::ffi::c_int;
 
 use crate::lua::ffi::lua_State;
@@ -62,20 +67,25 @@ const CLASS: Class = Class::LUASYNC_CLASS_mutex;
 /// of the refusal itself. A quarter: 4 KiB of the plain kernel's 16 KiB, 8 KiB of the
 /// 32 KiB a KASAN kernel gives, whose frames are larger; each level of `scope` costs
 /// about 0.6 KiB on the plain kernel, 1 KiB with KASAN (see Documentation/internals.rst).
-const SCOPE_STACK_SHARE: usize = 4;
+pub(super) const SCOPE_STACK_SHARE: usize = 4;
 
 /// The owner token of the calling runtime.
 fn owner(state: &State, method: &str) -> Result<Owner, LuaError> {
+    runtime_owner(state, "mutex", method)
+}
+
+/// The owner token of the calling runtime, for a method of `class`.
+pub(super) fn runtime_owner(state: &State, class: &str, method: &str) -> Result<Owner, LuaError> {
     port::owner(state)
         .map(Owner::new)
-        .ok_or_else(|| no_runtime(method))
+        .ok_or_else(|| no_runtime(class, method))
 }
 
 #[inline(never)]
 #[cold]
-fn no_runtime(method: &str) -> LuaError {
+fn no_runtime(class: &str, method: &str) -> LuaError {
     LuaError::msg(format_args!(
-        "mutex: {method}: not called from a Lunatik runtime"
+        "{class}: {method}: not called from a Lunatik runtime"
     ))
 }
 
@@ -99,18 +109,46 @@ fn new(state: &mut State) -> Result<Reply, LuaError> {
     Ok(Reply::Pushed(1))
 }
 
-/// `m:lock([ms])`: `true`, or `nil` and "timeout", "interrupt" or "closed"; raises on
-/// deadlock.
+/// `m:lock([ms])`: `true`, or `nil` and "timeout", "interrupt" or "closed", or `nil`,
+/// "deadlock" and the cycle; raises when this runtime holds it already.
 fn lock(state: &mut State) -> Result<Reply, LuaError> {
+    // The mutex is held by a counted reference only inside `lock_outcome`: the cycle's
+    // description is pushed (which may raise) after it has returned.
+    match lock_outcome(state)? {
+        Ok(()) => Ok(wait::reply(CLASS, Ok(()))),
+        Err(LockError::Wait(error)) => Ok(wait::reply(CLASS, Err(error))),
+        Err(LockError::Cycle(found)) => Ok(cycle::reply(state, &found)),
+        Err(LockError::Deadlock) => Err(deadlock("lock")),
+        Err(LockError::NoMemory) => Err(no_memory("lock")),
+    }
+}
+
+fn lock_outcome(state: &mut State) -> Result<Result<(), LockError>, LuaError> {
     let mutex = args::this::<Mutex>(state)?;
     let timeout = args::timeout(state, 2)?;
     let owner = owner(state, "lock")?;
     wait::may_sleep(state, CLASS, "lock", timeout)?;
-    match mutex.lock(owner, timeout) {
-        Ok(()) => Ok(wait::reply(CLASS, Ok(()))),
-        Err(LockError::Wait(error)) => Ok(wait::reply(CLASS, Err(error))),
-        Err(LockError::Deadlock) => Err(deadlock("lock")),
-    }
+    Ok(mutex.lock(owner, timeout))
+}
+
+#[inline(never)]
+#[cold]
+pub(super) fn no_memory(method: &str) -> LuaError {
+    LuaError::msg(format_args!("mutex: {method}: not enough memory"))
+}
+
+/// `m:id()`: the mutex's number, as deadlock reports name it.
+fn id(state: &mut State) -> Result<Reply, LuaError> {
+    let name = args::this::<Mutex>(state)?.name();
+    Ok(Reply::Integer(i64::from(name.id)))
+}
+
+/// `mutex.runtime()`: the calling runtime's number, as deadlock reports name it.
+fn runtime(state: &mut State) -> Result<Reply, LuaError> {
+    let owner = owner(state, "runtime")?;
+    Ok(Reply::Integer(
+        i64::try_from(owner.token()).unwrap_or(i64::MAX),
+    ))
 }
 
 /// `m:trylock()`: locks if that needs no wait. Never sleeps.
@@ -175,7 +213,9 @@ fn scope_enter(state: &mut State) -> Result<Scope, LuaError> {
         )));
     }
     if let Err(error) = mutex.lock(owner, Timeout::Infinite) {
-        return Err(lock_failed(error));
+        // Nothing with a destructor may be owned while the error is pushed.
+        drop(mutex);
+        return Err(lock_failed(state, error));
     }
     Ok(Scope {
         mutex: mutex.into_raw(),
@@ -240,11 +280,15 @@ fn not_function(state: &State) -> LuaError {
     )
 }
 
+/// The error of a scope whose lock failed; a cycle's is pushed, which may raise: the
+/// caller owns nothing with a destructor.
 #[inline(never)]
 #[cold]
-fn lock_failed(error: LockError) -> LuaError {
+fn lock_failed(state: &mut State, error: LockError) -> LuaError {
     match error {
         LockError::Deadlock => deadlock("scope"),
+        LockError::Cycle(found) => cycle::error(state, "mutex", "scope", &found),
+        LockError::NoMemory => no_memory("scope"),
         LockError::Wait(error) => {
             let why = wait::reason(error);
             LuaError::msg(format_args!("mutex: scope: lock failed ({why})"))
@@ -293,18 +337,25 @@ lua_function!(lua_unlock => unlock);
 lua_function!(lua_locked => locked);
 lua_function!(lua_owned => owned);
 lua_function!(lua_to_string => to_string);
+lua_function!(lua_id => id);
+lua_function!(lua_runtime => runtime);
 
-/// The library table: `mutex.new`.
-static LIB: Table<2> = Table::new([(Some(c"new"), Some(lua_new)), (None, None)]);
+/// The library table: `mutex.new`, `mutex.runtime`.
+static LIB: Table<3> = Table::new([
+    (Some(c"new"), Some(lua_new)),
+    (Some(c"runtime"), Some(lua_runtime)),
+    (None, None),
+]);
 
 /// The methods of mutex objects (`__gc` and `__index` are added by the port).
-static METHODS: Table<10> = Table::new([
+static METHODS: Table<11> = Table::new([
     (Some(c"lock"), Some(lua_lock)),
     (Some(c"trylock"), Some(lua_try_lock)),
     (Some(c"unlock"), Some(lua_unlock)),
     (Some(c"locked"), Some(lua_locked)),
     (Some(c"owned"), Some(lua_owned)),
     (Some(c"scope"), Some(lua_scope)),
+    (Some(c"id"), Some(lua_id)),
     (Some(c"close"), port::CLOSE),
     (Some(c"__close"), port::CLOSE),
     (Some(c"__tostring"), Some(lua_to_string)),

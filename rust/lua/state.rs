@@ -187,6 +187,24 @@ impl State {
         unsafe { ffi::lua_pushinteger(self.raw, n) }
     }
 
+    /// Pushes a copy of `bytes` as a string. Allocates, so it may raise a memory error:
+    /// call it owning nothing with a destructor (see the rule in
+    /// [`trampoline`](mod@super::trampoline)).
+    pub(crate) fn push_string(&mut self, bytes: &[u8]) {
+        // SAFETY: as in `push_nil`; `bytes` is valid for its length and copied by Lua.
+        unsafe {
+            ffi::lua_pushlstring(self.raw, bytes.as_ptr().cast(), bytes.len());
+        }
+    }
+
+    /// Replaces the `n` strings on the top with their concatenation. Allocates, so it may
+    /// raise a memory error, as [`State::push_string`].
+    pub(crate) fn concat(&mut self, n: c_int) {
+        // SAFETY: as in `push_nil`; the caller pushed `n` strings, which concatenate
+        // without metamethods.
+        unsafe { ffi::lua_concat(self.raw, n) }
+    }
+
     /// Calls the C function `f` with `arg` as a light userdata, in protected mode, leaving
     /// its one result on the top. `Err(())` when it raised: its error value is then on the
     /// top of the stack.

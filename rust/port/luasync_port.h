@@ -34,7 +34,9 @@ struct luaL_Reg;
 	X(mutex)		\
 	X(semaphore)		\
 	X(channel)		\
-	X(waitany)
+	X(waitany)		\
+	X(condition)		\
+	X(rwsem)
 
 enum luasync_class {
 #define LUASYNC_CLASS_ENUM(name) LUASYNC_CLASS_##name,

@@ -17,7 +17,8 @@ pub enum Gfp {
 }
 
 impl Gfp {
-    fn flags(self) -> Flags {
+    /// The kernel's flags.
+    pub(crate) fn flags(self) -> Flags {
         match self {
             Self::Kernel => flags::GFP_KERNEL,
             Self::Atomic => flags::GFP_ATOMIC,

@@ -8,6 +8,8 @@
 
 use core::num::NonZeroUsize;
 
+use super::cycle::Cycle;
+
 /// How long a blocking call may sleep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Timeout {
@@ -69,14 +71,33 @@ impl Owner {
     }
 }
 
-/// Why locking a mutex failed.
+/// Why taking a lock (a mutex, a side of an rwsem) failed; nothing was taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LockError {
-    /// The caller already holds this non-recursive mutex (or a recursive one at its depth
-    /// limit): waiting would never end.
+    /// The caller already holds it in a way that makes waiting for it never end: a
+    /// non-recursive mutex (or a recursive one at its depth limit), or either side of an
+    /// rwsem for its write side.
     Deadlock,
+    /// Sleeping for it would close this cycle of waits between owners, so the caller did
+    /// not sleep.
+    Cycle(Cycle),
     /// The wait ended without the lock.
     Wait(WaitError),
+    /// No memory to count a new reader of an rwsem.
+    NoMemory,
+}
+
+/// Why a wait on a condition did not end with a signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CondError {
+    /// The caller does not hold the mutex: nothing was done.
+    NotHeld,
+    /// The timeout passed, or the condition was closed; the caller holds the mutex again,
+    /// as deep as before.
+    Wait(WaitError),
+    /// The caller does not hold the mutex any more: the wait was interrupted, the mutex was
+    /// closed, or taking it back failed (interrupted, closed, or a cycle of waits).
+    Lost(LockError),
 }
 
 /// Why unlocking a mutex failed.

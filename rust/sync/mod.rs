@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Completion, mutex, semaphore and channel for kernel threads, with interruptible timed
-//! waits, and a wait on several of them at once.
+//! Completion, mutex, semaphore, channel, condition variable and reader-writer semaphore
+//! for kernel threads, with interruptible timed waits, a wait on several of them at once,
+//! and deadlock detection for the locks that have an owner (see `deadlock`).
 //!
 //! Nothing here knows of Lua. Every blocking call takes a [`Timeout`] and returns
 //! `Err(WaitError::Interrupted)` when a signal is pending or when the caller is a kernel
 //! thread that `kthread_stop()` asked to stop, so stopping a waiting thread never hangs. A
 //! caller that gets [`WaitError::Interrupted`] must return rather than wait again: every
 //! later wait of a stopped thread returns at once. Calls that never sleep (`complete`,
-//! `complete_all`, `up`, `try_lock`, `try_down`, `try_wait`, `done`, `unlock`) take the
+//! `complete_all`, `up`, `try_lock`, `try_down`, `try_wait`, `done`, `unlock`, `signal`,
+//! `broadcast`, `try_read`, `try_write`, `read_unlock`, `write_unlock`) take the
 //! primitive's spinlock with interrupts saved and are safe in any context.
 //!
 //! Each primitive lives where the caller allocates it: either built with its `new`
@@ -23,16 +25,23 @@ pub mod alloc;
 mod api;
 mod channel;
 mod completion;
+mod condition;
+mod cycle;
+mod deadlock;
 mod mutex;
+mod rwsem;
 mod semaphore;
 mod timeout;
 mod waitany;
 pub(crate) mod waitqueue;
 
-pub use api::{LockError, Owner, Timeout, UnlockError, UpError, WaitError};
+pub use api::{CondError, LockError, Owner, Timeout, UnlockError, UpError, WaitError};
 pub use channel::{Channel, Letter, SendError};
 pub use completion::Completion;
+pub use condition::Condition;
+pub use cycle::{Cycle, Link, LockKind, LockName, MAX_HOPS};
 pub use mutex::Mutex;
+pub use rwsem::Rwsem;
 pub use semaphore::Semaphore;
 pub use waitany::{wait_any, Source, WaitAnyError};
 

@@ -2,11 +2,13 @@
 
 //! A sleeping lock owned by an opaque token rather than by a task.
 
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::init::PinInit;
 use kernel::prelude::pin_data;
 
-use super::waitqueue::{lock_class, LockClass, WaitQueue};
+use super::cycle::{Held, LockKind, LockName};
+use super::deadlock;
+use super::waitqueue::{lock_class, LockClass, WaitQueue, Waiter};
 use super::{LockError, Owner, Timeout, UnlockError};
 
 static CLASS: LockClass = lock_class!("luasync_mutex");
@@ -16,12 +18,13 @@ static CLASS: LockClass = lock_class!("luasync_mutex");
 /// Uncontended lock and unlock are one atomic operation each, as with the kernel's
 /// `struct mutex`; the queue's lock is taken only to wait or to wake. Unlock wakes exactly
 /// one waiter; a waiter that times out or is interrupted never takes a handoff meant for
-/// another with it (see `waitqueue`).
+/// another with it (see `waitqueue`). Before sleeping, a waiter checks that its wait does
+/// not close a cycle of waits (see `deadlock`).
 #[pin_data]
 pub struct Mutex {
-    /// The holder's token, or 0 when free. Taken with a compare-and-swap, without the
-    /// queue's lock when nobody waits.
-    owner: AtomicUsize,
+    /// The holder's token, or 0 when free, and the mutex's name. Taken with a
+    /// compare-and-swap, without the queue's lock when nobody waits.
+    held: Held,
     /// How many times the holder locked it; only the holder changes it.
     depth: AtomicU32,
     recursive: bool,
@@ -33,7 +36,7 @@ impl Mutex {
     /// An initialiser for an unlocked mutex.
     pub fn new(recursive: bool) -> impl PinInit<Self> {
         kernel::pin_init!(Self {
-            owner: AtomicUsize::new(0),
+            held: Held::new(LockKind::Mutex),
             depth: AtomicU32::new(0),
             recursive,
             queue <- WaitQueue::new((), &CLASS),
@@ -54,7 +57,8 @@ impl Mutex {
     /// Takes the mutex for `owner` if it is free.
     fn acquire(&self, owner: Owner) -> bool {
         let taken = self
-            .owner
+            .held
+            .word()
             .compare_exchange(0, owner.token(), Ordering::SeqCst, Ordering::SeqCst)
             .is_ok();
         if taken {
@@ -79,7 +83,9 @@ impl Mutex {
         }
     }
 
-    /// Locks for `owner`, sleeping at most `timeout` while another owner holds it.
+    /// Locks for `owner`, sleeping at most `timeout` while another owner holds it. Before
+    /// sleeping, fails with `Cycle` if the holder, or the holder of what it waits for, and
+    /// so on, comes back to `owner`.
     pub fn lock(&self, owner: Owner, timeout: Timeout) -> Result<(), LockError> {
         if self.acquire(owner) {
             return Ok(());
@@ -87,12 +93,34 @@ impl Mutex {
         if self.owner_is(owner) {
             return self.relock();
         }
-        // The caller does not hold the mutex and cannot come to hold it while it waits, so
-        // only `acquire` can end the wait.
-        self.queue
-            .lock()
-            .wait_until(timeout, |()| self.acquire(owner))
-            .map_err(LockError::Wait)
+        self.wait(owner, timeout)
+    }
+
+    /// The slow path of `lock`, for an `owner` that does not hold the mutex and cannot come
+    /// to hold it while it waits, so that only `acquire` can end the wait.
+    fn wait(&self, owner: Owner, timeout: Timeout) -> Result<(), LockError> {
+        let mut guard = self.queue.lock();
+        if self.acquire(owner) {
+            return Ok(());
+        }
+        deadlock::checked(owner, &self.held, timeout, || {
+            guard
+                .wait_until(timeout, |()| self.acquire(owner))
+                .map_err(LockError::Wait)
+        })
+    }
+
+    /// Locks for `owner`, who does not hold it, as `lock` does, then sets the depth of its
+    /// hold to `depth` (at least 1): what [`Mutex::unlock_all`] gave back.
+    pub fn lock_at(&self, owner: Owner, depth: u32, timeout: Timeout) -> Result<(), LockError> {
+        if self.owner_is(owner) {
+            return Err(LockError::Deadlock);
+        }
+        if !self.acquire(owner) {
+            self.wait(owner, timeout)?;
+        }
+        self.depth.store(depth.max(1), Ordering::Relaxed);
+        Ok(())
     }
 
     /// Locks for `owner` if that needs no sleep: the mutex is free, or `owner` holds this
@@ -101,25 +129,47 @@ impl Mutex {
         self.acquire(owner) || (self.owner_is(owner) && self.relock().is_ok())
     }
 
+    /// Checks that `owner` holds the mutex.
+    fn check_holder(&self, owner: Owner) -> Result<(), UnlockError> {
+        match self.held.owner() {
+            0 => Err(UnlockError::NotLocked),
+            holder if holder != owner.token() => Err(UnlockError::NotOwner),
+            _ => Ok(()),
+        }
+    }
+
+    /// Frees the mutex and wakes one waiter.
+    fn release(&self) {
+        self.depth.store(0, Ordering::Relaxed);
+        self.held.word().store(0, Ordering::SeqCst);
+        self.queue.wake_waiters(Some(1));
+    }
+
     /// Releases one level of `owner`'s hold; the last one frees the mutex and wakes one
     /// waiter. Never sleeps.
     pub fn unlock(&self, owner: Owner) -> Result<(), UnlockError> {
-        match self.owner.load(Ordering::SeqCst) {
-            0 => return Err(UnlockError::NotLocked),
-            holder if holder != owner.token() => return Err(UnlockError::NotOwner),
-            _ => {}
-        }
+        self.check_holder(owner)?;
         let depth = self.depth.load(Ordering::Relaxed).saturating_sub(1);
-        self.depth.store(depth, Ordering::Relaxed);
         if depth == 0 {
-            self.owner.store(0, Ordering::SeqCst);
-            self.queue.wake_waiters(Some(1));
+            self.release();
+        } else {
+            self.depth.store(depth, Ordering::Relaxed);
         }
         Ok(())
     }
 
-    /// Closes it: every waiter, now and later, gives up with [`WaitError::Closed`](super::WaitError::Closed) unless
-    /// what it waits for is there. Never sleeps.
+    /// Releases every level of `owner`'s hold at once, freeing the mutex and waking one
+    /// waiter, and returns how deep the hold was. Never sleeps.
+    pub fn unlock_all(&self, owner: Owner) -> Result<u32, UnlockError> {
+        self.check_holder(owner)?;
+        let depth = self.depth.load(Ordering::Relaxed).max(1);
+        self.release();
+        Ok(depth)
+    }
+
+    /// Closes it: every waiter, now and later, gives up with
+    /// [`WaitError::Closed`](super::WaitError::Closed) unless what it waits for is there.
+    /// Never sleeps.
     pub fn close(&self) {
         self.queue.close();
     }
@@ -139,24 +189,50 @@ impl Mutex {
         &self.queue
     }
 
+    /// Queues the current task with `entry` to be woken when the mutex is closed (and by
+    /// its other wake-ups), without waiting for it. Never sleeps.
+    ///
+    /// # Safety
+    ///
+    /// As [`WaitQueue::watch`].
+    pub(crate) unsafe fn watch(&self, entry: &Waiter) {
+        // SAFETY: as the caller guarantees.
+        unsafe { self.queue.watch(entry) }
+    }
+
+    /// Takes back an entry of [`Mutex::watch`]. Never sleeps.
+    ///
+    /// # Safety
+    ///
+    /// As [`WaitQueue::unwatch`].
+    pub(crate) unsafe fn unwatch(&self, entry: &Waiter) {
+        // SAFETY: as the caller guarantees.
+        unsafe { self.queue.unwatch(entry) }
+    }
+
     /// Who holds the mutex and how deep, if anyone does (a snapshot, for display).
     pub fn holder(&self) -> Option<(Owner, u32)> {
-        let token = core::num::NonZeroUsize::new(self.owner.load(Ordering::SeqCst))?;
+        let token = core::num::NonZeroUsize::new(self.held.owner())?;
         Some((Owner::new(token), self.depth.load(Ordering::Relaxed)))
     }
 
     /// Whether anyone holds the mutex.
     pub fn is_locked(&self) -> bool {
-        self.owner.load(Ordering::SeqCst) != 0
+        self.held.owner() != 0
     }
 
     /// Whether `owner` holds the mutex.
     pub fn owner_is(&self, owner: Owner) -> bool {
-        self.owner.load(Ordering::SeqCst) == owner.token()
+        self.held.owner() == owner.token()
     }
 
     /// Whether the mutex was created recursive.
     pub fn is_recursive(&self) -> bool {
         self.recursive
+    }
+
+    /// Its name in deadlock reports: "mutex" and a number no other mutex has.
+    pub fn name(&self) -> LockName {
+        self.held.name()
     }
 }

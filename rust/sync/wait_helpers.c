@@ -111,3 +111,41 @@ bool luasync_current_should_abort(void)
 		return true;
 	return (current->flags & PF_KTHREAD) && kthread_should_stop();
 }
+
+/*
+ * The table of waits of deadlock detection (rust/sync/deadlock.rs): one
+ * spinlock for the module, taken with interrupts saved because the queue
+ * locks it nests in are.
+ */
+static DEFINE_SPINLOCK(luasync_waits);
+
+unsigned long luasync_waits_lock(void);
+void luasync_waits_unlock(unsigned long flags);
+
+unsigned long luasync_waits_lock(void)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&luasync_waits, flags);
+	return flags;
+}
+
+void luasync_waits_unlock(unsigned long flags)
+{
+	spin_unlock_irqrestore(&luasync_waits, flags);
+}
+
+void luasync_wq_watch(struct wait_queue_head *wq, struct luasync_waiter *waiter);
+
+/*
+ * Queues the current task as a watcher: woken by every wake-up of the queue
+ * (its close included), and, not being exclusive, never counted as one of
+ * the waiters a wake-up was meant for. The debugfs view lists it among the
+ * queue's waiters.
+ */
+void luasync_wq_watch(struct wait_queue_head *wq, struct luasync_waiter *waiter)
+{
+	init_waitqueue_entry(&waiter->entry, current);
+	waiter->since = ktime_get();
+	__add_wait_queue(wq, &waiter->entry);
+}

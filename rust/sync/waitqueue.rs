@@ -42,6 +42,7 @@ extern "C" {
     fn luasync_wq_enqueue(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
     fn luasync_wq_dequeue(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
     fn luasync_wq_wake_locked(wq: *mut bindings::wait_queue_head, nr: kernel::ffi::c_int);
+    fn luasync_wq_watch(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
     fn luasync_set_current_interruptible();
     fn luasync_set_current_running();
     fn luasync_current_should_abort() -> bool;
@@ -166,6 +167,31 @@ impl<T> WaitQueue<T> {
     /// Whether the queue was closed.
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Relaxed)
+    }
+
+    /// Queues the current task with `entry` as a watcher: woken by every wake-up of the
+    /// queue, its close included, but never taking one meant for a waiter, and not counted
+    /// as one (so a waker that finds no waiter does not wake it). For a task that sleeps on
+    /// another queue and must also notice this one closing. Never sleeps.
+    ///
+    /// # Safety
+    ///
+    /// `entry` must stay where it is, and be given to [`WaitQueue::unwatch`] before it goes.
+    pub(crate) unsafe fn watch(&self, entry: &Waiter) {
+        let _guard = self.lock();
+        // SAFETY: the lock is held; the caller keeps `entry` in place until `unwatch`.
+        unsafe { luasync_wq_watch(self.head.get(), entry.get()) };
+    }
+
+    /// Takes a watcher's `entry` off the queue. Never sleeps.
+    ///
+    /// # Safety
+    ///
+    /// `entry` must have been queued here by [`WaitQueue::watch`] and not taken off since.
+    pub(crate) unsafe fn unwatch(&self, entry: &Waiter) {
+        let _guard = self.lock();
+        // SAFETY: the lock is held; the caller queued `entry` here.
+        unsafe { luasync_wq_dequeue(self.head.get(), entry.get()) };
     }
 
     /// The kernel's wait queue head, for the port's debugfs view of the waiters.

@@ -41,12 +41,12 @@ lsmod | diag
 echo "# the kernel log of the load:"
 dmesg | grep 'luasync' | tail -n 3 | diag
 echo "# /proc/kallsyms:"
-exports=$(grep -E '[[:space:]]luaopen_(completion|mutex|semaphore|channel|waitany)([[:space:]]|$)' /proc/kallsyms)
+exports=$(grep -E '[[:space:]]luaopen_(completion|mutex|semaphore|channel|waitany|condition|rwsem)([[:space:]]|$)' /proc/kallsyms)
 echo "$exports" | diag
-if [ "$(echo "$exports" | grep -c luaopen_)" = 5 ]; then
-    pass "luaopen_completion, luaopen_mutex, luaopen_semaphore, luaopen_channel and luaopen_waitany are in the kernel"
+if [ "$(echo "$exports" | grep -c luaopen_)" = 7 ]; then
+    pass "luaopen_completion, _mutex, _semaphore, _channel, _waitany, _condition and _rwsem are in the kernel"
 else
-    fail "luaopen_completion, luaopen_mutex, luaopen_semaphore, luaopen_channel and luaopen_waitany are in the kernel"
+    fail "luaopen_completion, _mutex, _semaphore, _channel, _waitany, _condition and _rwsem are in the kernel"
 fi
 
 examples=

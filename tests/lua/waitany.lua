@@ -134,9 +134,13 @@ do
 	end
 	quit:completeall()
 	local done = 0
+	-- A worker's number is the id it took from "ids", not its handle's index: every
+	-- worker has ended before any count is read.
 	for w = 1, 3 do
 		local ok, err = workers[w]:join()
 		t:ok(ok, "pool: worker " .. w .. " ends on the shutdown completion", err)
+	end
+	for w = 1, 3 do
 		done = done + (env.fetch("anyworker_done_" .. w) or 0)
 	end
 	t:is(got, want, "pool: every job was answered once")

@@ -11,7 +11,8 @@
 -- them. The runner checks the kernel log after the run.
 -- Wrong types, missing methods and odd calls on purpose:
 ---@diagnostic disable: assign-type-mismatch, await-in-sync, call-non-callable, inject-field, need-check-nil
----@diagnostic disable: param-type-mismatch, undefined-field, unnecessary-assert, unresolved-require, missing-parameter
+---@diagnostic disable: param-type-mismatch, undefined-field, unnecessary-assert, unresolved-require
+---@diagnostic disable: missing-parameter
 local env = ...
 local tap = require("luasync_tap")
 local t = tap.new()

@@ -127,6 +127,24 @@ function roles.call(env)
 		result = shown(env.fetch("m"):lock(timeout))
 	elseif op == "down" then
 		result = shown(env.fetch("s"):down(timeout))
+	elseif op == "cvwait" then
+		-- Holding "m", as a wait must; given back whatever the wait does.
+		local cv, m = env.fetch("cv"), env.fetch("m")
+		assert(m:trylock(), "call: cvwait: the mutex is not free")
+		local returned = table.pack(pcall(cv.wait, cv, m, timeout))
+		if m:owned() then
+			m:unlock()
+		end
+		if not returned[1] then
+			error(returned[2], 0)
+		end
+		result = shown(table.unpack(returned, 2, returned.n))
+	elseif op == "read" or op == "write" then
+		local r = env.fetch("r")
+		result = shown(r[op](r, timeout))
+	elseif op == "readscope" or op == "writescope" then
+		local r = env.fetch("r")
+		result = shown(r[op](r, function() return "inside" end))
 	else
 		error("call: unknown op " .. tostring(op))
 	end
@@ -145,6 +163,28 @@ function roles.nosleep(env)
 	env.share("nosleep_trylock", m:trylock())
 	env.share("nosleep_owned", m:owned())
 	m:unlock()
+end
+
+-- What never sleeps of condition "cv" and rwsem "r", for a runtime that must not sleep:
+-- signal, broadcast, read(0), tryread, reading, unread, trywrite, writing, unwrite.
+-- Shares what they returned as "nosleep_rw", one string.
+function roles.nosleeprw(env)
+	local cv, r = env.fetch("cv"), env.fetch("r")
+	local got = {}
+	local function note(...)
+		got[#got + 1] = shown(...)
+	end
+	note(cv:signal())
+	note(cv:broadcast())
+	note(r:read(0))
+	note(r:tryread())
+	note(r:reading())
+	note(r:unread())
+	note(r:unread())
+	note(r:trywrite())
+	note(r:writing())
+	note(r:unwrite())
+	env.share("nosleep_rw", table.concat(got, ";"))
 end
 
 -- Runs the Lua source stored as "src" (a chunk) and shares how it ended as

@@ -11,8 +11,8 @@
 
 : "${MODDIR:?MODDIR must name the directory holding luasync.ko}"
 ko=$MODDIR/luasync.ko
-symbols="luaopen_completion luaopen_mutex luaopen_semaphore luaopen_channel luaopen_waitany"
-loaded_line="luasync: loaded (completion, mutex, semaphore, channel, waitany)"
+symbols="luaopen_completion luaopen_mutex luaopen_semaphore luaopen_channel luaopen_waitany luaopen_condition luaopen_rwsem"
+loaded_line="luasync: loaded (completion, mutex, semaphore, channel, waitany, condition, rwsem)"
 unloaded_line="luasync: unloaded"
 
 n=0

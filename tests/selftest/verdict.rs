@@ -5,7 +5,7 @@
 //! A thread's closure returns an `i32` (what `kthread_stop()` hands back); these are the
 //! values the cases give it, and their names for the diagnostics.
 
-use crate::sync::{LockError, UnlockError, WaitError};
+use crate::sync::{CondError, LockError, UnlockError, WaitError};
 
 /// A kernel thread's closure returns one of these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +24,16 @@ pub(crate) enum Seen {
     NotLocked,
     /// `WaitError::Closed`.
     Closed,
+    /// `LockError::Cycle`: the wait would have closed a cycle of waits.
+    Cycle,
+    /// `LockError::NoMemory`.
+    NoMemory,
+    /// `CondError::Lost(LockError::Wait(WaitError::Interrupted))`: a condition wait was
+    /// interrupted and its mutex is not held.
+    LostInterrupted,
+    /// `CondError::Lost(LockError::Wait(WaitError::Closed))`: a condition wait's mutex was
+    /// closed.
+    LostClosed,
     /// Something the thread checked for itself was wrong.
     Wrong,
     /// Not a value of this enum (such as `-EINTR` for a thread that never ran).
@@ -42,6 +52,10 @@ impl Seen {
             Self::NotLocked => 5,
             Self::Wrong => 6,
             Self::Closed => 8,
+            Self::Cycle => 9,
+            Self::NoMemory => 10,
+            Self::LostInterrupted => 11,
+            Self::LostClosed => 12,
             Self::Unknown => 7,
         }
     }
@@ -57,6 +71,10 @@ impl Seen {
             5 => Self::NotLocked,
             6 => Self::Wrong,
             8 => Self::Closed,
+            9 => Self::Cycle,
+            10 => Self::NoMemory,
+            11 => Self::LostInterrupted,
+            12 => Self::LostClosed,
             _ => Self::Unknown,
         }
     }
@@ -83,6 +101,8 @@ impl From<Result<(), LockError>> for Seen {
         match r {
             Ok(()) => Self::Ok,
             Err(LockError::Deadlock) => Self::Deadlock,
+            Err(LockError::Cycle(_)) => Self::Cycle,
+            Err(LockError::NoMemory) => Self::NoMemory,
             Err(LockError::Wait(e)) => Self::from(Err::<(), WaitError>(e)),
         }
     }
@@ -94,6 +114,20 @@ impl From<Result<(), UnlockError>> for Seen {
             Ok(()) => Self::Ok,
             Err(UnlockError::NotOwner) => Self::NotOwner,
             Err(UnlockError::NotLocked) => Self::NotLocked,
+        }
+    }
+}
+
+impl From<Result<(), CondError>> for Seen {
+    fn from(r: Result<(), CondError>) -> Self {
+        match r {
+            Ok(()) => Self::Ok,
+            Err(CondError::NotHeld) => Self::NotOwner,
+            Err(CondError::Wait(e)) => Self::from(Err::<(), WaitError>(e)),
+            Err(CondError::Lost(LockError::Wait(WaitError::Interrupted))) => Self::LostInterrupted,
+            Err(CondError::Lost(LockError::Wait(WaitError::Closed))) => Self::LostClosed,
+            Err(CondError::Lost(LockError::Cycle(_))) => Self::Cycle,
+            Err(CondError::Lost(_)) => Self::Wrong,
         }
     }
 }

@@ -40,7 +40,8 @@ local MAKE = {
 
 function class.setup(ctx)
 	for slot = 1, ctx.threads do
-		ctx.share("obj" .. slot, assert(MAKE[(slot - 1) % #MAKE + 1])())
+		local make = assert(MAKE[(slot - 1) % #MAKE + 1])
+		ctx.share("obj" .. slot, make())
 	end
 	ctx.share("slots", ctx.threads)
 	for slot = 1, ctx.threads do

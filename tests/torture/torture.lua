@@ -34,10 +34,12 @@ local testlib = require("luasync_testlib")
 local completion = require("completion")
 local semaphore = require("semaphore")
 require("mutex") -- opened before the references are counted: see below
+require("condition")
+require("rwsem")
 local lib = require("luasync.torture.lib")
 local workerlib = require("luasync.torture.worker")
 
-local CLASSES = {"mutex", "semaphore", "completion", "objects"}
+local CLASSES = {"mutex", "semaphore", "completion", "condition", "rwsem", "objects"}
 
 local PARAMS = "/tmp/torture-params" -- written by run.sh
 local ASSIGN_MS = 120000 -- a started worker takes its assignment within this
@@ -79,7 +81,7 @@ local parms = "nthreads=" .. threads .. " seconds=" .. seconds .. " classes=" ..
 print("# luasync-torture:--- Start of test: " .. parms)
 
 -- Every reference to luasync.ko taken from here on is gone by the end (this
--- runtime's own, one per library it opened, stay: all three are open).
+-- runtime's own, one per library it opened, stay: all of them are open).
 collectgarbage()
 local refsbefore = env.modulerefs()
 
@@ -90,7 +92,11 @@ local function share(name, value)
 	env.share(P .. name, value)
 end
 
-local classes, states, ctxs, progress = {}, {}, {}, {}
+-- By class name; emptied at the end so that the collector frees the objects.
+local classes = {} ---@type table<string, any>
+local states = {} ---@type table<string, any>
+local ctxs = {} ---@type table<string, any>
+local progress = {} ---@type table<string, any>
 for _, name in ipairs(CLASSES) do
 	local class = require("luasync.torture." .. name)
 	local ctx = {name = name, threads = threads}
@@ -315,8 +321,8 @@ for _, name in ipairs(CLASSES) do
 	stats[#stats + 1] = string.format("%s:  Total: %d  Max/Min: %d/%d  Fail: %d%s", class.label,
 		totals[class.total], max, min, totals.fail, totals.fail > 0 and " !!!" or "")
 	stats[#stats + 1] = string.format(
-		"  (%s: %s; %d workers started, %d restarted; %d of %d stops caught one asleep in a wait)", name,
-		table.concat(extra, ", "), started[name], restarts[name], asleep[name], stops[name])
+		"  (%s: %s; %d workers started, %d restarted; %d of %d stops caught one asleep in a wait)",
+		name, table.concat(extra, ", "), started[name], restarts[name], asleep[name], stops[name])
 end
 for i = 1, math.min(#whys, 20) do
 	print("# violation: " .. whys[i])
@@ -327,8 +333,9 @@ end
 for key in pairs(keys) do
 	env.share(key, nil)
 end
----@diagnostic disable-next-line: assign-type-mismatch (dropped for the collector)
-classes, states, ctxs, progress, go = nil, nil, nil, nil, nil -- luacheck: ignore 311
+-- luacheck: ignore 311 (dropped so that the collector frees what they held)
+---@diagnostic disable-next-line: assign-type-mismatch
+classes, states, ctxs, progress, go = nil, nil, nil, nil, nil
 collectgarbage()
 collectgarbage()
 local refsafter = env.modulerefs()

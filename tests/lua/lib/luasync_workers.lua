@@ -229,4 +229,186 @@ function roles.stressreceiver(env)
 	env.share("gotsq_" .. me, squares)
 end
 
+-- Conditions, rwsems and cycles of waits ----------------------------------------------
+
+-- Long enough for any handoff, short enough that a lost wake-up fails instead of hanging.
+local BOUND = 10000
+
+-- Takes, or gives back, a lock of the way "mode" names: "lock" (a mutex), "read" or
+-- "write" (an rwsem).
+---@param lock any
+---@param mode string
+---@param timeout integer?
+local function take(lock, mode, timeout)
+	if mode == "read" then
+		return lock:read(timeout)
+	elseif mode == "write" then
+		return lock:write(timeout)
+	end
+	return lock:lock(timeout)
+end
+
+---@param lock any
+---@param mode string
+local function give(lock, mode)
+	if mode == "read" then
+		lock:unread()
+	elseif mode == "write" then
+		lock:unwrite()
+	else
+		lock:unlock()
+	end
+end
+
+-- Sends what a call returned, with the name of the job and this runtime's number, on the
+-- shared channel "reports".
+local function reportjob(env, name, ok, why, cycle)
+	env.fetch("reports"):send({name = name, runtime = require("mutex").runtime(), ok = ok, why = why,
+		cycle = cycle})
+end
+
+-- Locks mutex "m", completes "locked", waits on condition "cv" with the timeout stored as
+-- "timeout" (absent: none), and sends on "reports" how the wait returned and whether it
+-- holds "m" ("closed" if "m" was closed); gives "m" back if it holds it.
+function roles.cvwaiter(env)
+	local cv, m = env.fetch("cv"), env.fetch("m")
+	assert(m:lock(BOUND) == true, "cvwaiter: lock failed")
+	env.fetch("locked"):complete()
+	local ok, why = cv:wait(m, env.fetch("timeout"))
+	local live, owned = pcall(m.owned, m)
+	if live and owned then
+		m:unlock()
+	end
+	env.fetch("reports"):send(tostring(ok) .. "," .. tostring(why) .. "," .. (live and tostring(owned) or "closed"))
+end
+
+-- Takes the next job from channel "jobs": holds job.held (job.heldmode), completes
+-- job.locked, then takes job.wanted (job.wantedmode) and reports how that went; gives
+-- back what it holds.
+function roles.chain(env)
+	local job = env.fetch("jobs"):receive()
+	assert(take(job.held, job.heldmode, BOUND) == true, "chain: first lock failed")
+	job.locked:complete()
+	local ok, why, cycle = take(job.wanted, job.wantedmode, BOUND)
+	if ok then
+		give(job.wanted, job.wantedmode)
+	end
+	give(job.held, job.heldmode)
+	reportjob(env, job.name, ok, why, cycle)
+end
+
+-- As chain, but once job.held is held it waits for job.go before asking for job.wanted:
+-- two of them released at once race into an ABBA.
+function roles.crosser(env)
+	local job = env.fetch("jobs"):receive()
+	assert(job.held:lock(BOUND) == true, "crosser: first lock failed")
+	job.locked:complete()
+	assert(job.go:wait(BOUND) == true, "crosser: never released")
+	local ok, why, cycle = job.wanted:lock(BOUND)
+	if ok then
+		job.wanted:unlock()
+	end
+	job.held:unlock()
+	reportjob(env, job.name, ok, why, cycle)
+end
+
+-- Holds mutex job.x, then locks job.m, completes job.locked and waits on condition job.cv
+-- with job.m: once signalled, it takes job.m back while holding job.x. Reports how the
+-- wait returned; gives back what it holds.
+function roles.cvcross(env)
+	local job = env.fetch("jobs"):receive()
+	assert(job.x:lock(BOUND) == true, "cvcross: lock of x failed")
+	assert(job.m:lock(BOUND) == true, "cvcross: lock of m failed")
+	job.locked:complete()
+	local ok, why, cycle = job.cv:wait(job.m, BOUND)
+	if job.m:owned() then
+		job.m:unlock()
+	end
+	job.x:unlock()
+	reportjob(env, job.name, ok, why, cycle)
+end
+
+-- Locks random subsets of the mutexes of job.locks, always in their order, job.n times,
+-- without a timeout that matters: reports the first failure, or true and the number of
+-- rounds.
+function roles.ordered(env)
+	local job = env.fetch("jobs"):receive()
+	local random = lcg(job.seed)
+	local locks = job.locks
+	for round = 1, job.n do
+		local set = random(1 << #locks)
+		local taken = {}
+		for k = 1, #locks do
+			if set & (1 << (k - 1)) ~= 0 then
+				local ok, why, cycle = locks[k]:lock(BOUND)
+				if not ok then
+					for i = #taken, 1, -1 do taken[i]:unlock() end
+					reportjob(env, job.name, ok, why .. " in round " .. round, cycle)
+					return
+				end
+				taken[#taken + 1] = locks[k]
+			end
+		end
+		if round % 4 == 0 then
+			env.yield()
+		end
+		for i = #taken, 1, -1 do
+			taken[i]:unlock()
+		end
+	end
+	reportjob(env, job.name, true, job.n)
+end
+
+-- Takes rwsem "r" (the way "mode" names: "read" or "write"), completes "locked", waits
+-- for "release", gives it back, and sends "released" on "reports".
+function roles.rwholder(env)
+	local r, mode = env.fetch("r"), env.fetch("mode")
+	assert(take(r, mode, BOUND) == true, "rwholder: lock failed")
+	env.fetch("locked"):complete()
+	assert(env.fetch("release"):wait(BOUND) == true, "rwholder: never released")
+	give(r, mode)
+	env.fetch("reports"):send("released")
+end
+
+-- Takes rwsem "r" the way "mode" names, with the timeout stored as "timeout" (absent:
+-- none), gives it back if it got it, and sends how the call returned on "reports".
+function roles.rwtaker(env)
+	local r, mode = env.fetch("r"), env.fetch("mode")
+	local ok, why, cycle = take(r, mode, env.fetch("timeout"))
+	if ok then
+		give(r, mode)
+	end
+	env.fetch("reports"):send(tostring(ok) .. "," .. tostring(why) .. (cycle and ("," .. cycle) or ""))
+end
+
+-- One of the threads of the rwsem stress: job.n scopes of rwsem job.r, reading
+-- (job.mode "read") or writing, checking through the store that no writer is in with
+-- anyone; reports how many scopes it went through.
+function roles.rwloop(env)
+	local job = env.fetch("jobs"):receive()
+	local r, n = job.r, job.n
+	local done = 0
+	for _ = 1, n do
+		if job.mode == "read" then
+			r:readscope(function()
+				if env.fetch("rw_writing") then
+					env.share("rw_overlap", true)
+				end
+				env.yield()
+			end)
+		else
+			r:writescope(function()
+				if env.fetch("rw_writing") then
+					env.share("rw_overlap", true)
+				end
+				env.share("rw_writing", true)
+				env.yield()
+				env.share("rw_writing", false)
+			end)
+		end
+		done = done + 1
+	end
+	reportjob(env, job.name, true, done)
+end
+
 return roles

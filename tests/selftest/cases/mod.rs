@@ -6,14 +6,17 @@ use core::num::NonZeroUsize;
 use kernel::{prelude::*, sync::Arc};
 
 use crate::ktap::Case;
-use crate::sync::{Channel, Completion, Mutex, Owner, Semaphore};
+use crate::sync::{Channel, Completion, Condition, Mutex, Owner, Rwsem, Semaphore};
 
 mod channel;
 mod completion;
+mod condition;
+mod deadlock;
 mod in_place;
 mod mutex;
 mod mutex_threads;
 mod pingpong;
+mod rwsem;
 mod semaphore;
 mod signal;
 mod stop;
@@ -45,6 +48,16 @@ pub(crate) fn completion() -> Result<Arc<Completion>> {
 /// A new unlocked mutex.
 pub(crate) fn mutex(recursive: bool) -> Result<Arc<Mutex>> {
     Arc::pin_init(Mutex::new(recursive), GFP_KERNEL)
+}
+
+/// A new condition nobody waits on.
+pub(crate) fn condition() -> Result<Arc<Condition>> {
+    Arc::pin_init(Condition::new(), GFP_KERNEL)
+}
+
+/// A new rwsem nobody holds.
+pub(crate) fn rwsem() -> Result<Arc<Rwsem>> {
+    Arc::pin_init(Rwsem::new(), GFP_KERNEL)
 }
 
 /// A new semaphore holding `count`.
@@ -123,4 +136,25 @@ pub(crate) const CASES: &[Case] = cases![
     waitany::wait_any_passes_a_wakeup_on,
     waitany::wait_any_closed_and_timeout,
     waitany::wait_any_stop_interrupts,
+    condition::condition_signal_after_release_not_lost,
+    condition::condition_signal_one_broadcast_all,
+    condition::condition_timeout_holds_mutex_again,
+    condition::condition_recursive_depth_restored,
+    condition::condition_stop_returns_without_mutex,
+    condition::condition_relock_interrupted,
+    condition::condition_close_wakes_waiters,
+    condition::condition_signal_not_kept_and_refusals,
+    condition::condition_pingpong_10000,
+    rwsem::rwsem_readers_share_writer_excludes,
+    rwsem::rwsem_refusals_and_nesting,
+    rwsem::rwsem_waiting_writer_blocks_new_readers,
+    rwsem::rwsem_waiting_readers_before_next_writer,
+    rwsem::rwsem_stopped_writer_lets_readers_in,
+    rwsem::rwsem_writer_not_starved_by_4_readers,
+    rwsem::rwsem_100_reader_owners,
+    deadlock::deadlock_abba_two_threads,
+    deadlock::deadlock_three_owners,
+    deadlock::deadlock_bound_of_the_walk,
+    deadlock::deadlock_through_rwsem_write,
+    deadlock::deadlock_none_in_ordered_stress,
 ];

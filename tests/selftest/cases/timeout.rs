@@ -143,7 +143,9 @@ pub(crate) fn timeout_mutex_lock_not_early() -> Outcome {
         Ok(()) => Ok(()),
         Err(LockError::Wait(e)) => Err(e),
         // Reported as a wrong result by `not_early`.
-        Err(LockError::Deadlock) => Err(WaitError::Interrupted),
+        Err(LockError::Deadlock | LockError::Cycle(_) | LockError::NoMemory) => {
+            Err(WaitError::Interrupted)
+        }
     })?;
     check!(m.owner_is(owner(0)), "the timed-out lock changed the owner");
     Ok(())

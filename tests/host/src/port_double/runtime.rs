@@ -1,7 +1,7 @@
 //! Runtimes: one record per Lua state, found through the state's extra space.
 
 use std::ffi::{c_int, CStr};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 use crate::lua_host::*;
 
@@ -45,10 +45,15 @@ impl Context {
     }
 }
 
-/// A runtime record: its address is the owner token.
+/// A runtime record.
 pub struct Runtime {
     context: AtomicU8,
+    /// The owner token: a number no other runtime gets, as the C port gives them.
+    number: usize,
 }
+
+/// The last runtime number given.
+static LAST_NUMBER: AtomicUsize = AtomicUsize::new(0);
 
 impl Runtime {
     /// The runtime's context.
@@ -89,6 +94,7 @@ pub fn new_state() -> *mut lua_State {
         assert!(!l.is_null(), "cannot create a Lua state");
         let rt = Box::into_raw(Box::new(Runtime {
             context: AtomicU8::new(Context::Process as u8),
+            number: LAST_NUMBER.fetch_add(1, Ordering::Relaxed) + 1,
         }));
         lua_getextraspace(l).cast::<*mut Runtime>().write(rt);
         luaL_openselectedlibs(l, !0, 0);
@@ -142,5 +148,5 @@ pub unsafe fn close_state(l: *mut lua_State) {
 /// As [`runtime_of`].
 pub unsafe fn token(l: *mut lua_State) -> usize {
     // SAFETY: as the caller guarantees.
-    unsafe { runtime_of(l) }.map_or(0, |rt| rt as *const Runtime as usize)
+    unsafe { runtime_of(l) }.map_or(0, |rt| rt.number)
 }

@@ -14,16 +14,24 @@ mod waitany;
 #[path = "../../../../rust/sync/api.rs"]
 mod api;
 mod completion;
+mod condition;
+#[path = "../../../../rust/sync/cycle.rs"]
+mod cycle;
+mod deadlock;
 mod mutex;
+mod rwsem;
 mod semaphore;
 mod timeout;
 mod waitcell;
 
-// The types the classes see are the kernel module's own: rust/sync/api.rs uses nothing
-// of the kernel.
-pub use api::{LockError, Owner, Timeout, UnlockError, UpError, WaitError};
+// The types the classes see are the kernel module's own: rust/sync/api.rs and
+// rust/sync/cycle.rs use nothing of the kernel.
+pub use api::{CondError, LockError, Owner, Timeout, UnlockError, UpError, WaitError};
 pub use channel::{Channel, Letter, SendError};
 pub use completion::Completion;
+pub use condition::Condition;
+pub use cycle::{Cycle, Link, LockKind, LockName, MAX_HOPS};
 pub use mutex::Mutex;
+pub use rwsem::Rwsem;
 pub use semaphore::Semaphore;
 pub use waitany::{wait_any, Source, WaitAnyError};

@@ -66,7 +66,8 @@ pub(crate) fn changed() {
     CHANGED.notify_all();
 }
 
-struct Any;
+/// What a thread waiting on the epoch parks on, so that its stop wakes it.
+pub(crate) struct Any;
 
 impl Wake for Any {
     fn wake_all(&self) {
@@ -74,8 +75,30 @@ impl Wake for Any {
     }
 }
 
-fn epoch() -> u64 {
+/// The current epoch: read it before checking what a wait waits for, then sleep with
+/// [`sleep_changed`] until it moves.
+pub(crate) fn epoch() -> u64 {
     *EPOCH.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Sleeps until the epoch is no longer `seen`, the thread is stopped, or `deadline` passes.
+pub(crate) fn sleep_changed(seen: u64, deadline: Option<Instant>, ctl: &interrupt::ThreadCtl) {
+    let mut epoch = EPOCH.lock().unwrap_or_else(|p| p.into_inner());
+    while *epoch == seen && !ctl.stopped() {
+        epoch = match deadline {
+            None => CHANGED.wait(epoch).unwrap_or_else(|p| p.into_inner()),
+            Some(d) => {
+                let now = Instant::now();
+                if now >= d {
+                    break;
+                }
+                CHANGED
+                    .wait_timeout(epoch, d - now)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0
+            }
+        };
+    }
 }
 
 /// Waits until one of `sources` gives, and takes from that one only: its index; in the
@@ -105,22 +128,7 @@ pub fn wait_any<M: Send + 'static>(
             ctl.park(Arc::new(Any));
             parked = true;
         }
-        let mut epoch = EPOCH.lock().unwrap_or_else(|p| p.into_inner());
-        while *epoch == seen && !ctl.stopped() {
-            epoch = match deadline {
-                None => CHANGED.wait(epoch).unwrap_or_else(|p| p.into_inner()),
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        break;
-                    }
-                    CHANGED
-                        .wait_timeout(epoch, d - now)
-                        .unwrap_or_else(|p| p.into_inner())
-                        .0
-                }
-            };
-        }
+        sleep_changed(seen, deadline, &ctl);
     };
     if parked {
         ctl.unpark();
