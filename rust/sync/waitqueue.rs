@@ -159,9 +159,12 @@ impl<T> WaitQueue<T> {
     /// Closes the queue: every waiter, now and later, gives up with [`WaitError::Closed`]
     /// unless what it waits for is there. Never sleeps.
     pub(crate) fn close(&self) {
-        let guard = self.lock();
+        let _guard = self.lock();
         self.closed.store(true, Ordering::Relaxed);
-        guard.wake(None);
+        // Not `Guard::wake`, which skips a queue with no waiter counted: watchers are not
+        // counted, and a close must reach them too.
+        // SAFETY: the guard holds the queue's lock, as `__wake_up_locked` requires.
+        unsafe { luasync_wq_wake_locked(self.head.get(), 0) };
     }
 
     /// Whether the queue was closed.
@@ -169,9 +172,9 @@ impl<T> WaitQueue<T> {
         self.closed.load(Ordering::Relaxed)
     }
 
-    /// Queues the current task with `entry` as a watcher: woken by every wake-up of the
-    /// queue, its close included, but never taking one meant for a waiter, and not counted
-    /// as one (so a waker that finds no waiter does not wake it). For a task that sleeps on
+    /// Queues the current task with `entry` as a watcher: woken by the queue's close, and by
+    /// any wake-up that finds a waiter counted, but never taking one meant for a waiter,
+    /// and not counted as one (so a waker that finds no waiter does not wake it). For a task that sleeps on
     /// another queue and must also notice this one closing. Never sleeps.
     ///
     /// # Safety
