@@ -7,6 +7,8 @@ extern "C" {
     fn luasync_bench_kernel_trylock_unlock(n: u32) -> i64;
     fn luasync_bench_kernel_complete_try_wait(n: u32) -> i64;
     fn luasync_bench_kernel_down_up(n: u32) -> i64;
+    fn luasync_bench_kernel_read_unlock(n: u32) -> i64;
+    fn luasync_bench_kernel_write_unlock(n: u32) -> i64;
     fn luasync_bench_kernel_pingpong(n: u32, ping_cpu: i32, pong_cpu: i32) -> i64;
     fn luasync_bench_cpu_online(cpu: u32) -> bool;
 }
@@ -38,6 +40,18 @@ pub(crate) fn complete_try_wait(n: u32) -> Option<u64> {
 pub(crate) fn down_up(n: u32) -> Option<u64> {
     // SAFETY: the C function has no preconditions.
     ns(unsafe { luasync_bench_kernel_down_up(n) })
+}
+
+/// `n` uncontended `down_read_interruptible()` + `up_read()`.
+pub(crate) fn read_unlock(n: u32) -> Option<u64> {
+    // SAFETY: the C function has no preconditions.
+    ns(unsafe { luasync_bench_kernel_read_unlock(n) })
+}
+
+/// `n` uncontended `down_write_killable()` + `up_write()`.
+pub(crate) fn write_unlock(n: u32) -> Option<u64> {
+    // SAFETY: the C function has no preconditions.
+    ns(unsafe { luasync_bench_kernel_write_unlock(n) })
 }
 
 /// Whether CPU `cpu` is online.

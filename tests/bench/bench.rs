@@ -8,8 +8,9 @@
 //! order, then the median of the rounds. It prints two tables with `pr_info`, one row per
 //! operation, nanoseconds per operation on each side and their ratio: the operations
 //! ([`ops`]), then how their cost grows with the work ([`scale`]: contending threads,
-//! waiters released at once, live objects). It is a measurement, not a test: nothing in
-//! it passes or fails.
+//! waiters released at once, live objects). A third table gives what deadlock detection
+//! costs a waiter ([`detection`]), which the kernel's primitives do not do. It is a
+//! measurement, not a test: nothing in it passes or fails.
 
 use kernel::prelude::*;
 
@@ -22,6 +23,8 @@ pub mod sync;
 mod kthread;
 
 mod baseline;
+mod condition_pingpong;
+mod detection;
 mod luasync;
 mod luasync_scale;
 mod ops;
@@ -93,7 +96,49 @@ impl kernel::Module for Bench {
                 stats::ratio(*l, *k)
             );
         }
+        detection_table(&ops);
         Ok(Bench)
+    }
+}
+
+/// Prints what deadlock detection costs a waiter before it sleeps, by length of the chain
+/// it walks, beside the least a contended lock pays anyway: one sleep and one wake-up,
+/// half of this boot's same-CPU completion round trip (`ops`, in [`Op::ALL`]'s order).
+fn detection_table(ops: &[(Option<u64>, Option<u64>); Op::ALL.len()]) {
+    let handover = Op::ALL
+        .iter()
+        .zip(ops.iter())
+        .find(|(op, _)| matches!(op, Op::PingPong(ops::Placement::SameCpu)))
+        .and_then(|(op, (l, _))| l.map(|ns| ns / u64::from(op.count()).saturating_mul(2)));
+    pr_info!(
+        "luasync bench: deadlock detection, ns per wait before its sleep, median of {} rounds\n",
+        ROUNDS
+    );
+    pr_info!(
+        "{:<20} {:>10} {:>12} {:>6}\n",
+        "holders_in_chain",
+        "detect_ns",
+        "handover_ns",
+        "share"
+    );
+    let mut samples = [[None; ROUNDS]; detection::CHAINS.len()];
+    for round in 0..ROUNDS {
+        for (row, &links) in samples.iter_mut().zip(detection::CHAINS.iter()) {
+            if let Some(slot) = row.get_mut(round) {
+                *slot = detection::walks(links);
+            }
+        }
+    }
+    let handovers = handover.and_then(|ns| ns.checked_mul(u64::from(detection::WALKS)));
+    for (links, row) in detection::CHAINS.iter().zip(samples.iter()) {
+        let ns = median_of(row);
+        pr_info!(
+            "{:<20} {:>10} {:>12} {:>6}\n",
+            links,
+            stats::per_op(ns, detection::WALKS),
+            stats::per_op(handover, 1),
+            stats::ratio(ns, handovers)
+        );
     }
 }
 

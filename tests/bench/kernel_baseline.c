@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The baseline of the luasync bench: the kernel's own struct mutex, struct
- * completion and struct semaphore, timed in C the way tests/bench/ times
+ * completion, struct semaphore and struct rw_semaphore, timed in C the way tests/bench/ times
  * rust/sync/ in Rust. Each function runs @n iterations of one operation and
  * returns the nanoseconds they took (CLOCK_MONOTONIC), or a negative errno when
  * an operation failed.
@@ -13,6 +13,7 @@
 #include <linux/ktime.h>
 #include <linux/limits.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/sched/task.h>
 #include <linux/semaphore.h>
 #include <linux/slab.h>
@@ -22,6 +23,7 @@
 static DEFINE_MUTEX(bench_mutex);
 static DECLARE_COMPLETION(bench_completion);
 static DEFINE_SEMAPHORE(bench_semaphore, 1);
+static DECLARE_RWSEM(bench_rwsem);
 
 static s64 elapsed_ns(ktime_t start)
 {
@@ -84,6 +86,41 @@ s64 luasync_bench_kernel_down_up(u32 n)
 			failed = true;
 		else
 			up(&bench_semaphore);
+	}
+	return failed ? -EINTR : elapsed_ns(start);
+}
+
+/* Uncontended down_read_interruptible() + up_read() (rust/sync/'s read is interruptible). */
+s64 luasync_bench_kernel_read_unlock(u32 n)
+{
+	ktime_t start = ktime_get();
+	bool failed = false;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (down_read_interruptible(&bench_rwsem))
+			failed = true;
+		else
+			up_read(&bench_rwsem);
+	}
+	return failed ? -EINTR : elapsed_ns(start);
+}
+
+/*
+ * Uncontended down_write_killable() + up_write(): the kernel has no interruptible
+ * write lock, and killable is the nearest to rust/sync/'s interruptible one.
+ */
+s64 luasync_bench_kernel_write_unlock(u32 n)
+{
+	ktime_t start = ktime_get();
+	bool failed = false;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (down_write_killable(&bench_rwsem))
+			failed = true;
+		else
+			up_write(&bench_rwsem);
 	}
 	return failed ? -EINTR : elapsed_ns(start);
 }

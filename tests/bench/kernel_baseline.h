@@ -13,6 +13,8 @@ s64 luasync_bench_kernel_lock_unlock(u32 n);
 s64 luasync_bench_kernel_trylock_unlock(u32 n);
 s64 luasync_bench_kernel_complete_try_wait(u32 n);
 s64 luasync_bench_kernel_down_up(u32 n);
+s64 luasync_bench_kernel_read_unlock(u32 n);
+s64 luasync_bench_kernel_write_unlock(u32 n);
 s64 luasync_bench_kernel_pingpong(u32 n, int ping_cpu, int pong_cpu);
 bool luasync_bench_cpu_online(unsigned int cpu);
 

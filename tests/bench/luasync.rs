@@ -9,7 +9,7 @@ use core::{
 use kernel::{c_str, prelude::*, sync::Arc, time::Ktime};
 
 use crate::kthread::KThread;
-use crate::sync::{Completion, Mutex, Owner, Semaphore, Timeout};
+use crate::sync::{alloc::Gfp, Completion, Mutex, Owner, Rwsem, Semaphore, Timeout};
 
 /// How long a ping-pong measurement may take: a hang guard, not a measure.
 const GAME_MS: u32 = 600_000;
@@ -19,15 +19,17 @@ pub(crate) struct Subjects {
     mutex: Arc<Mutex>,
     completion: Arc<Completion>,
     semaphore: Arc<Semaphore>,
+    rwsem: Arc<Rwsem>,
 }
 
 impl Subjects {
-    /// A free mutex, a completion not done, a semaphore of 1.
+    /// A free mutex, a completion not done, a semaphore of 1, a free rwsem.
     pub(crate) fn new() -> Result<Self> {
         Ok(Self {
             mutex: Arc::pin_init(Mutex::new(false), GFP_KERNEL)?,
             completion: Arc::pin_init(Completion::new(), GFP_KERNEL)?,
             semaphore: Arc::pin_init(Semaphore::new(1), GFP_KERNEL)?,
+            rwsem: Arc::pin_init(Rwsem::new(), GFP_KERNEL)?,
         })
     }
 }
@@ -82,6 +84,22 @@ pub(crate) fn down_up(s: &Subjects, n: u32) -> Option<u64> {
     let sem = &*s.semaphore;
     timed(n, || {
         sem.down(Timeout::Infinite).is_ok() && sem.up(1).is_ok()
+    })
+}
+
+/// `n` uncontended `read()` + `read_unlock()`.
+pub(crate) fn read_unlock(s: &Subjects, n: u32) -> Option<u64> {
+    let r = &*s.rwsem;
+    timed(n, || {
+        r.read(me(), Timeout::Infinite, Gfp::Kernel).is_ok() && r.read_unlock(me()).is_ok()
+    })
+}
+
+/// `n` uncontended `write()` + `write_unlock()`.
+pub(crate) fn write_unlock(s: &Subjects, n: u32) -> Option<u64> {
+    let r = &*s.rwsem;
+    timed(n, || {
+        r.write(me(), Timeout::Infinite).is_ok() && r.write_unlock(me()).is_ok()
     })
 }
 

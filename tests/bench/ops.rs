@@ -2,7 +2,7 @@
 
 //! The operations of the table, each timed on both sides.
 
-use crate::{baseline, luasync, luasync::Subjects};
+use crate::{baseline, condition_pingpong, luasync, luasync::Subjects};
 
 /// Operations per uncontended measurement.
 const UNCONTENDED: u32 = 100_000;
@@ -23,8 +23,15 @@ pub(crate) enum Op {
     CompleteTryWait,
     /// Uncontended down + up.
     DownUp,
+    /// Uncontended read lock + unlock of an rwsem.
+    ReadUnlock,
+    /// Uncontended write lock + unlock of an rwsem.
+    WriteUnlock,
     /// A round trip between two threads over two completions.
     PingPong(Placement),
+    /// A round trip between two threads on one CPU over a condition and its mutex; the
+    /// kernel side is its completion ping-pong, the kernel having no condition variable.
+    ConditionPingPong,
 }
 
 /// Where the two ping-pong threads run.
@@ -53,14 +60,17 @@ impl Placement {
 
 impl Op {
     /// Every row, in table order.
-    pub(crate) const ALL: [Op; 7] = [
+    pub(crate) const ALL: [Op; 10] = [
         Op::LockUnlock,
         Op::TryLockUnlock,
         Op::CompleteTryWait,
         Op::DownUp,
+        Op::ReadUnlock,
+        Op::WriteUnlock,
         Op::PingPong(Placement::SameCpu),
         Op::PingPong(Placement::CrossCpu),
         Op::PingPong(Placement::Unpinned),
+        Op::ConditionPingPong,
     ];
 
     /// The row's name.
@@ -70,16 +80,19 @@ impl Op {
             Op::TryLockUnlock => "try_lock+unlock",
             Op::CompleteTryWait => "complete+try_wait",
             Op::DownUp => "down+up",
+            Op::ReadUnlock => "read+unread",
+            Op::WriteUnlock => "write+unwrite",
             Op::PingPong(Placement::SameCpu) => "pingpong_same_cpu",
             Op::PingPong(Placement::CrossCpu) => "pingpong_cross_cpu",
             Op::PingPong(Placement::Unpinned) => "pingpong_unpinned",
+            Op::ConditionPingPong => "cond_pingpong_same_cpu",
         }
     }
 
     /// Operations per measurement.
     pub(crate) fn count(self) -> u32 {
         match self {
-            Op::PingPong(Placement::SameCpu) => ROUND_TRIPS_SAME_CPU,
+            Op::PingPong(Placement::SameCpu) | Op::ConditionPingPong => ROUND_TRIPS_SAME_CPU,
             Op::PingPong(_) => ROUND_TRIPS_CROSS_CPU,
             _ => UNCONTENDED,
         }
@@ -93,9 +106,15 @@ impl Op {
             Op::TryLockUnlock => luasync::try_lock_unlock(s, n),
             Op::CompleteTryWait => luasync::complete_try_wait(s, n),
             Op::DownUp => luasync::down_up(s, n),
+            Op::ReadUnlock => luasync::read_unlock(s, n),
+            Op::WriteUnlock => luasync::write_unlock(s, n),
             Op::PingPong(placement) => {
                 let (ping, pong) = placement.cpus()?;
                 luasync::pingpong(n, ping, pong)
+            }
+            Op::ConditionPingPong => {
+                let (cpu, _) = Placement::SameCpu.cpus()?;
+                condition_pingpong::pingpong(n, cpu)
             }
         }
     }
@@ -109,8 +128,14 @@ impl Op {
             Op::TryLockUnlock => baseline::try_lock_unlock(n),
             Op::CompleteTryWait => baseline::complete_try_wait(n),
             Op::DownUp => baseline::down_up(n),
+            Op::ReadUnlock => baseline::read_unlock(n),
+            Op::WriteUnlock => baseline::write_unlock(n),
             Op::PingPong(placement) => {
                 let (ping, pong) = placement.cpus()?;
+                baseline::pingpong(n, ping, pong)
+            }
+            Op::ConditionPingPong => {
+                let (ping, pong) = Placement::SameCpu.cpus()?;
                 baseline::pingpong(n, ping, pong)
             }
         }
