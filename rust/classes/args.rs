@@ -25,6 +25,19 @@ pub(super) fn object<T: Private>(state: &State, idx: c_int) -> Result<Ref<T>, Lu
     port::get::<T>(state, idx).map_err(|missing| expected_object::<T>(state, idx, missing))
 }
 
+/// The error for argument `idx` when it is not a function (the body of a scope).
+#[inline(never)]
+#[cold]
+pub(super) fn expected_function(state: &State, idx: c_int) -> LuaError {
+    LuaError::arg(
+        idx,
+        format_args!(
+            "function expected, got {}",
+            Bytes(port::type_name(state, idx))
+        ),
+    )
+}
+
 /// The error for argument `idx` when it is not a live `T` object.
 #[inline(never)]
 #[cold]

@@ -26,7 +26,7 @@ use super::{args, deadlock as cycle, wait};
 use core::ffi::c_int;
 
 use crate::lua::ffi::lua_State;
-use crate::lua::{enter, lua_function, trampoline_with, Bytes, LuaError, Message, Reply, State};
+use crate::lua::{enter, lua_function, trampoline_with, LuaError, Message, Reply, State};
 use crate::lua::{Table, Type};
 use crate::port::{self, class_ops, Class, Private, RawRef};
 use crate::sync::{LockError, Mutex, Owner, Timeout, UnlockError};
@@ -67,7 +67,18 @@ const CLASS: Class = Class::LUASYNC_CLASS_mutex;
 /// of the refusal itself. A quarter: 4 KiB of the plain kernel's 16 KiB, 8 KiB of the
 /// 32 KiB a KASAN kernel gives, whose frames are larger; each level of `scope` costs
 /// about 0.6 KiB on the plain kernel, 1 KiB with KASAN (see Documentation/internals.rst).
-pub(super) const SCOPE_STACK_SHARE: usize = 4;
+const SCOPE_STACK_SHARE: usize = 4;
+
+/// Refuses a scope (`class`'s `method`) when less than a [`SCOPE_STACK_SHARE`]th of the
+/// kernel stack is left to call into Lua from.
+pub(super) fn stack_room(class: &str, method: &str) -> Result<(), LuaError> {
+    if port::stack_left() < port::stack_size() / SCOPE_STACK_SHARE {
+        return Err(LuaError::msg(format_args!(
+            "{class}: {method}: nested too deeply"
+        )));
+    }
+    Ok(())
+}
 
 /// The owner token of the calling runtime.
 fn owner(state: &State, method: &str) -> Result<Owner, LuaError> {
@@ -204,14 +215,10 @@ fn scope_enter(state: &mut State) -> Result<Scope, LuaError> {
     let owner = owner(state, "scope")?;
     let mutex = args::this::<Mutex>(state)?;
     if state.kind(2) != Type::Function {
-        return Err(not_function(state));
+        return Err(args::expected_function(state, 2));
     }
     wait::may_sleep(state, CLASS, "scope", Timeout::Infinite)?;
-    if port::stack_left() < port::stack_size() / SCOPE_STACK_SHARE {
-        return Err(LuaError::msg(format_args!(
-            "mutex: scope: nested too deeply"
-        )));
-    }
+    stack_room("mutex", "scope")?;
     if let Err(error) = mutex.lock(owner, Timeout::Infinite) {
         // Nothing with a destructor may be owned while the error is pushed.
         drop(mutex);
@@ -266,18 +273,6 @@ unsafe extern "C" fn lua_scope(l: *mut lua_State) -> c_int {
     let called = unsafe { State::from_raw(l) }.pcall_from(2);
     // SAFETY: as above; the count goes straight back to Lua.
     unsafe { trampoline_with(l, (scope, called), scope_leave) }
-}
-
-#[inline(never)]
-#[cold]
-fn not_function(state: &State) -> LuaError {
-    LuaError::arg(
-        2,
-        format_args!(
-            "function expected, got {}",
-            Bytes(port::type_name(state, 2))
-        ),
-    )
 }
 
 /// The error of a scope whose lock failed; a cycle's is pushed, which may raise: the

@@ -26,7 +26,7 @@ use super::{args, deadlock as cycle, mutex, wait};
 use core::ffi::c_int;
 
 use crate::lua::ffi::lua_State;
-use crate::lua::{enter, lua_function, trampoline_with, Bytes, LuaError, Message, Reply, State};
+use crate::lua::{enter, lua_function, trampoline_with, LuaError, Message, Reply, State};
 use crate::lua::{Table, Type};
 use crate::port::{self, class_ops, Class, Private, RawRef};
 use crate::sync::{LockError, Owner, Rwsem, Timeout, UnlockError};
@@ -241,14 +241,10 @@ fn scope_enter(state: &mut State, side: Side) -> Result<Scope, LuaError> {
     let owner = owner(state, method)?;
     let rwsem = args::this::<Rwsem>(state)?;
     if state.kind(2) != Type::Function {
-        return Err(not_function(state));
+        return Err(args::expected_function(state, 2));
     }
     wait::may_sleep(state, CLASS, method, Timeout::Infinite)?;
-    if port::stack_left() < port::stack_size() / mutex::SCOPE_STACK_SHARE {
-        return Err(LuaError::msg(format_args!(
-            "rwsem: {method}: nested too deeply"
-        )));
-    }
+    mutex::stack_room("rwsem", method)?;
     if let Err(error) = take(state, &rwsem, side, owner, Timeout::Infinite) {
         // Nothing with a destructor may be owned while the error is pushed.
         drop(rwsem);
@@ -346,18 +342,6 @@ unsafe extern "C" fn lua_read_scope(l: *mut lua_State) -> c_int {
 unsafe extern "C" fn lua_write_scope(l: *mut lua_State) -> c_int {
     // SAFETY: as the caller guarantees.
     unsafe { scope(l, write_enter) }
-}
-
-#[inline(never)]
-#[cold]
-fn not_function(state: &State) -> LuaError {
-    LuaError::arg(
-        2,
-        format_args!(
-            "function expected, got {}",
-            Bytes(port::type_name(state, 2))
-        ),
-    )
 }
 
 #[inline(never)]
