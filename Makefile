@@ -125,8 +125,10 @@ clean:
 		-o -name '.tmp_*' -o -name modules.order -o -name Module.symvers \) \
 		-type f -exec rm -f {} +
 
+# The bench's baselines are git worktrees under build/: git forgets them too.
 distclean: clean
 	rm -rf build
+	-@git worktree prune 2>/dev/null
 
 provision:
 	$(SCRIPTS)/provision.sh
