@@ -83,6 +83,23 @@ END {
     }
 
     print ""
+    print "Lua level: a short string's round trip between two Lunatik kthreads on CPU 0, ns, median of " rounds " rounds"
+    print "(completion: the same_cpu ping-pong above, which carries no message; mailbox: Lunatik's lib/mailbox.lua,"
+    print " its fifo and the completion loaded; channel: luasync's channel; channel/lunatik: the channel's time"
+    print " over the row's Lunatik time)"
+    printf "%-22s %12s %12s %8s %16s\n", "row", "luasync_ns", "lunatik_ns", "ratio", "channel/lunatik"
+    ch = median("messages", "channel", 1, "luasync")
+    n = split("completion mailbox channel", r, " ")
+    for (i = 1; i <= n; i++) {
+        if (r[i] == "completion") {
+            l = median("pingpong", "same_cpu", 1, "luasync"); c = median("pingpong", "same_cpu", 1, "lunatik")
+        } else {
+            l = median("messages", r[i], 1, "luasync"); c = median("messages", r[i], 1, "lunatik")
+        }
+        printf "%-22s %12s %12s %8s %16s\n", r[i], ns(l), ns(c), ratio(l, c), ratio(ch, c)
+    }
+
+    print ""
     print "Lua level: one call (one op: the calls named), ns per op, median of " rounds " rounds;"
     print "floor: d:getbyte(0) on a Lunatik data object (single), once per call of the op"
     floor = median("calls", "floor", 1, "floor")
@@ -137,6 +154,8 @@ function against_before(    n, r, i, m, w, j) {
     n = split("same_cpu cross_cpu unpinned", r, " ")
     for (i = 1; i <= n; i++)
         before_row("pingpong", r[i], 1)
+    before_row("messages", "channel", 1)
+    before_row("messages", "mailbox", 1)
     n = split(rows["calls"], r, " ")
     for (i = 1; i <= n; i++) {
         if (r[i] == "floor")

@@ -34,6 +34,9 @@ M.LOCKER = 2 -- first:wait(), count times second:lock()/unlock(), third:up()
 M.DOWNER = 3 -- first:wait(), count times second:down()/up(), third:up()
 M.WAITER = 4 -- first:wait(), third:up()
 M.SERVE = 5 -- first:wait(), second:complete(), until the wait is interrupted
+M.ECHO = 6 -- count+1 times: v = first:receive(), second:send(v) (channels)
+M.MAILBOX_ECHO = 7 -- the same through Lunatik's mailbox.lua: in over the fifo
+-- first and completion second, out over the fifo third and completion fourth
 
 -- How long a worker may take to start, to end once released, or to sleep
 -- in its wait: hang guards, not measures.

@@ -144,6 +144,43 @@ local function pingpong(row, mycpu, theircpu, rounds)
 	sample("pingpong", row, 1, impl, ns, rounds)
 end
 
+-- Round trips of a short string between this thread and a worker that sends
+-- it back, both on CPU 0, after one untimed round trip: over two luasync
+-- channels ("channel"), or over two of Lunatik's lib/mailbox.lua
+-- ("mailbox": its fifo, and whichever completion is loaded). Each side
+-- calls through a closure, so that both rows pay the same for it.
+local function messages(row, rounds)
+	benchlib.pin(0)
+	local send, receive, w
+	if row == "channel" then
+		local channel = require("channel")
+		local there, back = channel.new(1), channel.new(1)
+		w = common.spawn({role = common.ECHO, cpu = 0, count = rounds, first = there, second = back})
+		send = function(v) check(there:send(v)) end
+		receive = function() return back:receive() end
+	else
+		local mailbox, fifo = require("mailbox"), require("fifo")
+		local q1, e1, q2, e2 = fifo.new(1024), completion.new(), fifo.new(1024), completion.new()
+		w = common.spawn({role = common.MAILBOX_ECHO, cpu = 0, count = rounds,
+			first = q1, second = e1, third = q2, fourth = e2})
+		local outbox, inbox = mailbox.outbox(q1, e1), mailbox.inbox(q2, e2)
+		send = function(v) outbox:send(v) end
+		receive = function() return inbox:receive() end
+	end
+	send("ping")
+	check(receive() == "ping", "the first message did not come back")
+	local t0 = time()
+	for _ = 1, rounds do
+		send("ping")
+		check(receive() == "ping", "a message did not come back")
+	end
+	local ns = time() - t0
+	common.join(w)
+	common.stop(w)
+	benchlib.pin(nil)
+	sample("messages", row, 1, impl, ns, rounds)
+end
+
 -- n threads each doing count operations on one lock, started together: the
 -- time from their release until the last one is done, per operation.
 local function contend(row, role, lock, nthreads, count)
@@ -231,6 +268,12 @@ local function run()
 		pingpong("cross_cpu", 0, 1, cross)
 	end
 	pingpong("unpinned", -1, -1, cross)
+	if pcall(require, "channel") then
+		messages("channel", same)
+	end
+	if pcall(require, "mailbox") then
+		messages("mailbox", same)
+	end
 	local ops = common.integer(args, "object_calls")
 	for _, n in ipairs({8, common.integer(args, "objects")}) do
 		completions(n, ops)

@@ -51,6 +51,23 @@ local roles = {
 			pong:complete()
 		end
 	end,
+	[common.ECHO] = function()
+		local there, back = req.first, req.second
+		for _ = 0, req.count do
+			local v, err = there:receive()
+			check(v ~= nil, err)
+			check(back:send(v))
+		end
+	end,
+	[common.MAILBOX_ECHO] = function()
+		local mailbox = require("mailbox")
+		local inbox, outbox = mailbox.inbox(req.first, req.second), mailbox.outbox(req.third, req.fourth)
+		for _ = 0, req.count do
+			local v = inbox:receive()
+			check(v ~= nil, "an empty mailbox after its completion")
+			outbox:send(v)
+		end
+	end,
 	[common.WAITER] = function()
 		local c, done = req.first, req.third
 		check(c:wait())
