@@ -15,7 +15,8 @@
 --   class.name, class.label   its name; the label of its statistics line
 --   class.tallies             its per-worker counters (besides "fail" and one
 --                             per lib.REASONS), class.total the one summed as
---                             "Total"
+--                             "Total"; class.unprinted, a set of those left out
+--                             of the statistics line
 --   class.setup(ctx)          here: makes its objects, shares them with
 --                             ctx.share; returns what check needs
 --   class.worker(w)           in each worker (see worker.lua): loops until
@@ -36,10 +37,11 @@ local semaphore = require("semaphore")
 require("mutex") -- opened before the references are counted: see below
 require("condition")
 require("rwsem")
+require("channel")
 local lib = require("luasync.torture.lib")
 local workerlib = require("luasync.torture.worker")
 
-local CLASSES = {"mutex", "semaphore", "completion", "condition", "rwsem", "objects"}
+local CLASSES = {"mutex", "semaphore", "completion", "condition", "rwsem", "channel", "objects"}
 
 local PARAMS = "/tmp/torture-params" -- written by run.sh
 local ASSIGN_MS = 120000 -- a started worker takes its assignment within this
@@ -311,7 +313,7 @@ for _, name in ipairs(CLASSES) do
 	class.check(ctx, states[name], totals)
 	local extra = {}
 	for _, tally in ipairs(workerlib.tallies(class)) do
-		if tally ~= "fail" and tally ~= class.total then
+		if tally ~= "fail" and tally ~= class.total and not (class.unprinted or {})[tally] then
 			extra[#extra + 1] = tally .. " " .. totals[tally]
 		end
 	end
