@@ -100,13 +100,9 @@ local RECEIVER = {tryreceiveop,
 function class.worker(w)
 	local ch = w.fetch("ch")
 	local ops = w.slot % 2 == 1 and SENDER or RECEIVER
-	while not w.stopping() do
-		local kind = lib.pick(ops)(w, ch)
-		if kind == "interrupt" or kind == "unexpected" then
-			return
-		end
-		lib.pause()
-	end
+	lib.loop(w, function()
+		return lib.pick(ops)(w, ch)
+	end)
 end
 
 function class.check(ctx, state, totals)

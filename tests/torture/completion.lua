@@ -68,13 +68,9 @@ local WAITER = {trywaitop, function(w, c) return waitop(w, c, true) end}
 function class.worker(w)
 	local c = w.fetch("c")
 	local ops = w.slot % 2 == 1 and COMPLETER or WAITER
-	while not w.stopping() do
-		local kind = lib.pick(ops)(w, c)
-		if kind == "interrupt" or kind == "unexpected" then
-			return
-		end
-		lib.pause()
-	end
+	lib.loop(w, function()
+		return lib.pick(ops)(w, c)
+	end)
 end
 
 function class.check(ctx, state, totals)

@@ -123,18 +123,12 @@ end
 
 function class.worker(w)
 	local m, notfull, notempty = w.fetch("m"), w.fetch("notfull"), w.fetch("notempty")
-	while not w.stopping() do
-		local kind
+	lib.loop(w, function()
 		if lib.chance(2) then
-			kind = moveop(w, m, true, notfull, notempty)
-		else
-			kind = moveop(w, m, false, notempty, notfull)
+			return moveop(w, m, true, notfull, notempty)
 		end
-		if kind == "interrupt" or kind == "unexpected" then
-			return
-		end
-		lib.pause()
-	end
+		return moveop(w, m, false, notempty, notfull)
+	end)
 end
 
 function class.check(ctx, state, totals)

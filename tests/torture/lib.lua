@@ -91,6 +91,19 @@ function lib.pause()
 	end
 end
 
+-- A worker's loop: step() until the driver stops the worker, or until a step
+-- ends in "interrupt" (a stop came mid-wait) or "unexpected" (a violation),
+-- with a pause between two steps.
+function lib.loop(w, step)
+	while not w.stopping() do
+		local kind = step()
+		if kind == "interrupt" or kind == "unexpected" then
+			return
+		end
+		lib.pause()
+	end
+end
+
 -- Locks the mutex m for a bookkeeping section that must run even in a worker
 -- that was stopped (its waits then return "interrupt" at once): lock(), and
 -- if that did not lock it, trylock in uninterruptible 1 ms sleeps. Returns

@@ -166,13 +166,9 @@ local OPS = {lockop, lockop, trylockop, scopeop, recursiveop}
 
 function class.worker(w)
 	local m, r = w.fetch("m"), w.fetch("r")
-	while not w.stopping() do
-		local kind = lib.pick(OPS)(w, m, r)
-		if kind == "interrupt" or kind == "unexpected" then
-			return
-		end
-		lib.pause()
-	end
+	lib.loop(w, function()
+		return lib.pick(OPS)(w, m, r)
+	end)
 end
 
 -- After every worker was stopped: nothing may be left held.

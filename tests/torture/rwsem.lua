@@ -203,13 +203,9 @@ local OPS = {readop, readop, readop, tryreadop, writeop, trywriteop, scopeop, sc
 
 function class.worker(w)
 	local r, guard = w.fetch("r"), w.fetch("guard")
-	while not w.stopping() do
-		local kind = lib.pick(OPS)(w, r, guard)
-		if kind == "interrupt" or kind == "unexpected" then
-			return
-		end
-		lib.pause()
-	end
+	lib.loop(w, function()
+		return lib.pick(OPS)(w, r, guard)
+	end)
 end
 
 function class.check(ctx, state, totals)

@@ -102,13 +102,9 @@ end
 
 function class.worker(w)
 	local s, guard, bound = w.fetch("s"), w.fetch("guard"), w.fetch("bound")
-	while not w.stopping() do
-		local kind = takeop(w, s, guard, bound)
-		if kind == "interrupt" or kind == "unexpected" then
-			return
-		end
-		lib.pause()
-	end
+	lib.loop(w, function()
+		return takeop(w, s, guard, bound)
+	end)
 end
 
 function class.check(ctx, state)
