@@ -10,7 +10,7 @@
 local testlib = require("luasync_testlib")
 local linux = require("linux")
 
-local rounds = 100 -- run.sh sets UNLOAD_ROUNDS here
+local rounds = 50 -- run.sh sets UNLOAD_ROUNDS here
 local BOUND_MS = 60000 -- how long the shell may take to unload and load luasync again
 
 -- The number in one of the shell's files; -1 when the file cannot be read or
