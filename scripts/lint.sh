@@ -44,8 +44,17 @@ result() {
 mapfile -t files < <(find . \( -path ./build -o -path ./.git \) -prune -o -name '*.lua' -print |
                      sed 's#^\./##' | sort)
 
+# One luacheck run, its findings ("FILE:LINE:COL: (CODE) ...") sorted out
+# by file. Exit status 1 is warnings, 2 errors; above that luacheck itself
+# failed, and nothing it printed can pass for a clean file.
+lc_status=0
+lc=$(luacheck --codes --no-color --formatter plain "${files[@]}" 2>&1) || lc_status=$?
+if [ "$lc_status" -gt 2 ]; then
+    result 1 "luacheck: runs" "$lc"
+fi
 for f in "${files[@]}"; do
-    out=$(luacheck --codes --no-color --quiet "$f" 2>&1) && status=0 || status=1
+    out=$(awk -v f="$f:" 'index($0, f) == 1' <<<"$lc")
+    [ -z "$out" ] && [ "$lc_status" -le 2 ] && status=0 || status=1
     result "$status" "luacheck: $f" "$out"
 done
 
@@ -87,8 +96,18 @@ if [ ! -f "$rustfmt_toml" ]; then
         mv "$rustfmt_toml.tmp" "$rustfmt_toml"
 fi
 mapfile -t rust_files < <(git ls-files '*.rs' 2>/dev/null || find rust tests -name '*.rs')
+# One rustfmt run; it names each file it would change ("Diff in PATH:LINE:",
+# PATH absolute), and the diff follows until the next such line. A failure
+# with no diff (a file that does not parse) fails as a whole.
+rf_status=0
+rf=$(rustfmt --edition 2021 --config-path "$rustfmt_toml" --color never --check \
+     "${rust_files[@]}" 2>&1) || rf_status=$?
+if [ "$rf_status" -ne 0 ] && ! grep -q '^Diff in ' <<<"$rf"; then
+    result 1 "rustfmt: runs" "$(head -n 20 <<<"$rf")"
+fi
 for f in "${rust_files[@]}"; do
-    out=$(rustfmt --edition 2021 --config-path "$rustfmt_toml" --check "$f" 2>&1) && status=0 || status=1
+    out=$(awk -v f="Diff in $PWD/$f:" 'index($0, "Diff in ") == 1 { on = index($0, f) == 1 } on' <<<"$rf")
+    [ -z "$out" ] && status=0 || status=1
     result "$status" "rustfmt: $f" "$(head -n 20 <<<"$out")"
 done
 
