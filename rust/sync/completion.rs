@@ -2,6 +2,7 @@
 
 //! A completion with the semantics of the kernel's `struct completion`.
 
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::init::PinInit;
 use kernel::prelude::pin_data;
 
@@ -16,17 +17,24 @@ const ALL: u32 = u32::MAX;
 /// A counted completion: each [`Completion::complete`] releases one waiter, now or later;
 /// [`Completion::complete_all`] releases every current and future wait until
 /// [`Completion::reinit`].
+///
+/// Unlike the kernel's, the count is an atomic kept beside the queue, not under its lock:
+/// `complete` with nobody waiting and `try_wait` are one atomic operation each, and the lock
+/// is taken only to wait or to wake (the waker's protocol of [`WaitQueue::wake_waiters`]).
 #[pin_data]
 pub struct Completion {
+    /// Completions not yet consumed; [`ALL`]: every wait succeeds until `reinit`.
+    done: AtomicU32,
     #[pin]
-    queue: WaitQueue<u32>,
+    queue: WaitQueue<()>,
 }
 
 impl Completion {
     /// An initialiser for a completion that is not done.
     pub fn new() -> impl PinInit<Self> {
         kernel::pin_init!(Self {
-            queue <- WaitQueue::new(0, &CLASS),
+            done: AtomicU32::new(0),
+            queue <- WaitQueue::new((), &CLASS),
         })
     }
 
@@ -43,33 +51,44 @@ impl Completion {
 
     /// Releases one waiter, or the next wait if none is waiting. Never sleeps.
     pub fn complete(&self) {
-        let mut done = self.queue.lock();
-        if *done != ALL {
-            *done += 1;
-        }
-        done.wake(Some(1));
+        // Saturates at `ALL`, as the kernel's does (`done != UINT_MAX`): a count that
+        // reaches it means "completed for all".
+        let _ = self
+            .done
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| {
+                (d != ALL).then(|| d + 1)
+            });
+        self.queue.wake_waiters(Some(1));
     }
 
     /// Releases all current and future waits until [`Completion::reinit`]. Never sleeps.
     pub fn complete_all(&self) {
-        let mut done = self.queue.lock();
-        *done = ALL;
-        done.wake(None);
+        self.done.store(ALL, Ordering::SeqCst);
+        self.queue.wake_waiters(None);
     }
 
     /// Waits until completed, consuming one completion.
     pub fn wait(&self, timeout: Timeout) -> Result<(), WaitError> {
-        self.queue.lock().wait_until(timeout, take)
+        if self.try_wait() {
+            return Ok(());
+        }
+        self.queue.lock().wait_until(timeout, |()| self.try_wait())
     }
 
     /// Consumes one completion if there is one, without sleeping.
     pub fn try_wait(&self) -> bool {
-        self.queue.with(take)
+        self.done
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| match d {
+                0 => None,
+                ALL => Some(ALL),
+                _ => Some(d - 1),
+            })
+            .is_ok()
     }
 
     /// Whether a wait would succeed now; consumes nothing. Never sleeps.
     pub fn done(&self) -> bool {
-        self.queue.with(|done| *done > 0)
+        self.done.load(Ordering::SeqCst) > 0
     }
 
     /// Closes it: every waiter, now and later, gives up with [`WaitError::Closed`] unless
@@ -95,23 +114,11 @@ impl Completion {
 
     /// How many waits would succeed now (`u32::MAX`: every one, until `reinit`).
     pub fn pending(&self) -> u32 {
-        self.queue.with(|done| *done)
+        self.done.load(Ordering::SeqCst)
     }
 
     /// Makes the completion not done again. Never sleeps.
     pub fn reinit(&self) {
-        self.queue.with(|done| *done = 0);
-    }
-}
-
-/// Consumes one completion, unless completed for all.
-fn take(done: &mut u32) -> bool {
-    match *done {
-        0 => false,
-        ALL => true,
-        _ => {
-            *done -= 1;
-            true
-        }
+        self.done.store(0, Ordering::SeqCst);
     }
 }
