@@ -20,6 +20,13 @@ pub(super) fn peek<T: Private>(state: &State) -> Result<Peek<'_, T>, LuaError> {
     port::peek::<T>(state, 1).map_err(|missing| expected_object::<T>(state, 1, missing))
 }
 
+/// The receiver peeked at by [`peek`], now counted, for a method that goes on to sleep.
+pub(super) fn hold<T: Private>(state: &State, peeked: Peek<'_, T>) -> Result<Ref<T>, LuaError> {
+    peeked
+        .hold()
+        .map_err(|missing| expected_object::<T>(state, 1, missing))
+}
+
 /// Argument `idx`, as a counted reference to its `T`.
 pub(super) fn object<T: Private>(state: &State, idx: c_int) -> Result<Ref<T>, LuaError> {
     port::get::<T>(state, idx).map_err(|missing| expected_object::<T>(state, idx, missing))

@@ -73,9 +73,14 @@ fn reinit(state: &mut State) -> Result<Reply, LuaError> {
 
 /// `c:wait([ms])`: `true`, or `nil` and "timeout", "interrupt" or "closed".
 fn wait(state: &mut State) -> Result<Reply, LuaError> {
-    let completion = args::this::<Completion>(state)?;
+    let peeked = args::peek::<Completion>(state)?;
     let timeout = args::timeout(state, 2)?;
     wait::may_sleep(state, Class::LUASYNC_CLASS_completion, "wait", timeout)?;
+    // Done already: nothing sleeps, so the peek is enough.
+    if peeked.try_wait() {
+        return Ok(wait::reply(Class::LUASYNC_CLASS_completion, Ok(())));
+    }
+    let completion = args::hold(state, peeked)?;
     Ok(wait::reply(
         Class::LUASYNC_CLASS_completion,
         completion.wait(timeout),

@@ -139,6 +139,15 @@ typedef void luasync_port_unpeek_t(void *private);
 luasync_port_unpeek_t luasync_port_unpeek;
 
 /*
+ * Ends a luasync_port_peek() that found @private, turning it into a reference
+ * as luasync_port_get() gives, for a call that goes on to sleep; false if the
+ * last reference went since the peek (the object was closed or released:
+ * nothing is held then). Never raises, never sleeps.
+ */
+typedef bool luasync_port_hold_t(void *private);
+luasync_port_hold_t luasync_port_hold;
+
+/*
  * The class name of the luasync object at @idx, else its Lua type name.
  * Never raises.
  */

@@ -12,12 +12,16 @@
  * classes are EXTERNAL: Lunatik keeps a pointer to a block of ours and never
  * frees it. The block is counted: the object holds one reference, dropped
  * when Lunatik releases or closes it, and every method call in flight holds
- * one (luasync_port_get/put), taken under rcu_read_lock() from the object's
- * private pointer; a call that neither sleeps nor calls into Lua only peeks
- * (luasync_port_peek/unpeek), inside an RCU read-side section, without a
- * reference. The last reference takes the block off the list and drops its
- * reference on the module; an RCU grace period later (no reader and no peek
- * left), the Rust value is dropped and the block freed.
+ * one (luasync_port_get/put), taken under rcu_read_lock_sched() from the
+ * object's private pointer; a call that neither sleeps nor calls into Lua
+ * only peeks (luasync_port_peek/unpeek), inside such an RCU read-side
+ * section, without a reference. The last reference takes the block off the
+ * list and drops its reference on the module; an RCU grace period later (no
+ * reader and no peek left), the Rust value is dropped and the block freed.
+ * The sections are of the sched flavour, which is rcu_read_lock() with
+ * preemption disabled and which call_rcu() and kfree_rcu() wait for (since
+ * v5.0): it is inline, where preemptible RCU's lock and unlock are calls,
+ * and these sections are on the path of every method call.
  *
  * Unloading. Every block and every runtime that opened a luasync library
  * holds a reference on the module, so it cannot be unloaded while Lua can
@@ -195,7 +199,7 @@ void *luasync_port_newobject(lua_State *L, enum luasync_class cls)
 }
 
 /* The class of the Lunatik object at @idx (its first user value), or NULL. */
-static const lunatik_class_t *luasync_port_classof(lua_State *L, int idx)
+static __always_inline const lunatik_class_t *luasync_port_classof(lua_State *L, int idx)
 {
 	const lunatik_class_t *class = NULL;
 
@@ -213,7 +217,7 @@ static const lunatik_class_t *luasync_port_classof(lua_State *L, int idx)
  * telling why. A block found is valid memory until the section ends; its
  * count may be 0 (its last reference just went).
  */
-static struct luasync_port_block *luasync_port_lookup(lua_State *L, int idx,
+static __always_inline struct luasync_port_block *luasync_port_lookup(lua_State *L, int idx,
 						      enum luasync_class cls,
 						      enum luasync_found *found)
 {
@@ -242,10 +246,10 @@ static struct luasync_port_block *luasync_port_lookup(lua_State *L, int idx,
 	 * block out, which is dropped and freed a grace period after its last
 	 * reference goes.
 	 */
-	rcu_read_lock();
+	rcu_read_lock_sched();
 	block = READ_ONCE(object->private);
 	if (block == NULL) {
-		rcu_read_unlock();
+		rcu_read_unlock_sched();
 		*found = LUASYNC_CLOSED;
 		return NULL;
 	}
@@ -260,11 +264,11 @@ void *luasync_port_get(lua_State *L, int idx, enum luasync_class cls, enum luasy
 	if (block == NULL)
 		return NULL;
 	if (!refcount_inc_not_zero(&block->refs)) {
-		rcu_read_unlock();
+		rcu_read_unlock_sched();
 		*found = LUASYNC_CLOSED;
 		return NULL;
 	}
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	return block->data;
 }
 
@@ -276,7 +280,7 @@ void *luasync_port_peek(lua_State *L, int idx, enum luasync_class cls, enum luas
 		return NULL;
 	/* The last reference went: closed, its value to be dropped after the section. */
 	if (refcount_read(&block->refs) == 0) {
-		rcu_read_unlock();
+		rcu_read_unlock_sched();
 		*found = LUASYNC_CLOSED;
 		return NULL;
 	}
@@ -285,7 +289,17 @@ void *luasync_port_peek(lua_State *L, int idx, enum luasync_class cls, enum luas
 
 void luasync_port_unpeek(void *private)
 {
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
+}
+
+bool luasync_port_hold(void *private)
+{
+	struct luasync_port_block *block = container_of(private, struct luasync_port_block, data[0]);
+	/* The section keeps the block valid memory; a count of 0 is not raised again. */
+	bool held = refcount_inc_not_zero(&block->refs);
+
+	rcu_read_unlock_sched();
+	return held;
 }
 
 void luasync_port_put(void *private)
@@ -388,7 +402,7 @@ struct luasync_port_owner {
 static DEFINE_HASHTABLE(luasync_port_owners, 6);
 static DEFINE_SPINLOCK(luasync_port_owners_lock);
 
-/* The entry of @runtime; under rcu_read_lock() or luasync_port_owners_lock. */
+/* The entry of @runtime; in an RCU read-side section or under luasync_port_owners_lock. */
 static struct luasync_port_owner *luasync_port_owner_of(const lunatik_object_t *runtime)
 {
 	struct luasync_port_owner *owner;
@@ -538,11 +552,11 @@ size_t luasync_port_owner(lua_State *L)
 	struct luasync_port_owner *owner;
 	size_t number = 0;
 
-	rcu_read_lock();
+	rcu_read_lock_sched();
 	owner = luasync_port_owner_of(runtime);
 	if (owner != NULL)
 		number = owner->number;
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	return number;
 }
 

@@ -342,6 +342,27 @@ impl<T: Private> Drop for Peek<'_, T> {
     }
 }
 
+impl<T: Private> Peek<'_, T> {
+    /// Ends the peek with a counted reference on the same value, for a call that found it
+    /// must sleep after all; [`Missing::Closed`] if the object's last reference went since
+    /// the peek. Never raises.
+    pub(crate) fn hold(self) -> Result<Ref<T>, Missing> {
+        let private = self.private;
+        // The port ends the peek below: the drop must not end it again.
+        core::mem::forget(self);
+        // SAFETY: `private` came from `luasync_port_peek`, whose peek is still on (it was
+        // not dropped) and is ended here once.
+        if unsafe { bindings::luasync_port_hold(private.as_ptr().cast()) } {
+            Ok(Ref {
+                private,
+                _owns: PhantomData,
+            })
+        } else {
+            Err(Missing::Closed)
+        }
+    }
+}
+
 /// A peek at the value at `idx` if it is a live object of `T::CLASS`. Never raises.
 pub(crate) fn peek<T: Private>(state: &State, idx: c_int) -> Result<Peek<'_, T>, Missing> {
     let mut found = Found::LUASYNC_OTHER;

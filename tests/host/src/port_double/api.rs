@@ -236,6 +236,13 @@ unsafe extern "C" fn luasync_port_unpeek(private: *mut c_void) {
 }
 const _: b::luasync_port_unpeek_t = Some(luasync_port_unpeek);
 
+/// The peek's reference (the double's peek takes one) becomes the caller's.
+#[no_mangle]
+unsafe extern "C" fn luasync_port_hold(_private: *mut c_void) -> bool {
+    true
+}
+const _: b::luasync_port_hold_t = Some(luasync_port_hold);
+
 #[no_mangle]
 unsafe extern "C" fn luasync_port_typename(l: *mut lua_State, idx: c_int) -> *const c_char {
     // SAFETY: called by the binding with the state of a running call; never raises.
