@@ -136,8 +136,23 @@ pub(crate) unsafe fn enter<T: Copy>(
     }
 }
 
-/// Pushes a reply; may raise a memory error, which is safe here (see the rule).
+/// Pushes a reply; may raise a memory error, which is safe here (see the rule). The
+/// replies of the calls made most often are pushed inline, the others out of line.
+#[inline(always)]
 fn push(state: &State, reply: Reply) -> c_int {
+    match reply {
+        Reply::Nothing => 0,
+        Reply::Bool(b) => {
+            state.push_bool(b);
+            1
+        }
+        _ => push_other(state, reply),
+    }
+}
+
+/// [`push`] of the other replies.
+#[inline(never)]
+fn push_other(state: &State, reply: Reply) -> c_int {
     match reply {
         Reply::Nothing => 0,
         Reply::Nil => {
