@@ -329,8 +329,9 @@ impl<T> Guard<'_, T> {
             return Ok(());
         }
         let deadline = timeout.deadline();
-        if let Some(error) = self.give_up(deadline == Deadline::Now) {
-            return Err(error);
+        // A poll gives up now; a wait asks the same before each sleep, below.
+        if deadline == Deadline::Now {
+            return Err(self.give_up(true).unwrap_or(WaitError::Timeout));
         }
         let head = self.queue.head.get();
         let entry = Waiter::uninit();
@@ -345,13 +346,14 @@ impl<T> Guard<'_, T> {
             unsafe { luasync_wq_dequeue(head, entry.get()) };
             return Ok(());
         }
+        let mut expired = false;
         let result = loop {
             // Set the state before letting the lock go, so that a wake-up that comes after
             // the unlock makes the sleep below return instead of being lost; a signal or a
             // stop that comes after this check also wakes the sleep.
             // SAFETY: only changes the state of the current task.
             unsafe { luasync_set_current_interruptible() };
-            if let Some(error) = self.give_up(false) {
+            if let Some(error) = self.give_up(expired) {
                 break Err(error);
             }
             // SAFETY: the guard holds the lock with these flags; it is re-taken just below,
@@ -363,10 +365,7 @@ impl<T> Guard<'_, T> {
             if take(&mut **self) {
                 break Ok(());
             }
-            let expired = matches!(deadline, Deadline::At(at) if timeout::now() >= at);
-            if let Some(error) = self.give_up(expired) {
-                break Err(error);
-            }
+            expired = matches!(deadline, Deadline::At(at) if timeout::now() >= at);
         };
         self.queue.queued.fetch_sub(1, Ordering::SeqCst);
         // SAFETY: the lock is held and `entry` is on the queue since `luasync_wq_enqueue`.
