@@ -135,11 +135,15 @@ fn lock(state: &mut State) -> Result<Reply, LuaError> {
 }
 
 fn lock_outcome(state: &mut State) -> Result<Result<(), LockError>, LuaError> {
-    let mutex = args::this::<Mutex>(state)?;
+    let peeked = args::peek::<Mutex>(state)?;
     let timeout = args::timeout(state, 2)?;
     let owner = owner(state, "lock")?;
     wait::may_sleep(state, CLASS, "lock", timeout)?;
-    Ok(mutex.lock(owner, timeout))
+    // Free, or held by this runtime and recursive: nothing sleeps, so the peek is enough.
+    if peeked.try_lock(owner) {
+        return Ok(Ok(()));
+    }
+    Ok(args::hold(state, peeked)?.lock(owner, timeout))
 }
 
 #[inline(never)]
@@ -164,14 +168,14 @@ fn runtime(state: &mut State) -> Result<Reply, LuaError> {
 
 /// `m:trylock()`: locks if that needs no wait. Never sleeps.
 fn try_lock(state: &mut State) -> Result<Reply, LuaError> {
-    let mutex = args::this::<Mutex>(state)?;
+    let mutex = args::peek::<Mutex>(state)?;
     let owner = owner(state, "trylock")?;
     Ok(Reply::Bool(mutex.try_lock(owner)))
 }
 
 /// `m:unlock()`: raises unless the calling runtime holds the mutex. Never sleeps.
 fn unlock(state: &mut State) -> Result<Reply, LuaError> {
-    let mutex = args::this::<Mutex>(state)?;
+    let mutex = args::peek::<Mutex>(state)?;
     let owner = owner(state, "unlock")?;
     match mutex.unlock(owner) {
         Ok(()) => Ok(Reply::Nothing),
@@ -192,12 +196,12 @@ fn unlock_failed(error: UnlockError) -> LuaError {
 
 /// `m:locked()`: whether any runtime holds the mutex.
 fn locked(state: &mut State) -> Result<Reply, LuaError> {
-    Ok(Reply::Bool(args::this::<Mutex>(state)?.is_locked()))
+    Ok(Reply::Bool(args::peek::<Mutex>(state)?.is_locked()))
 }
 
 /// `m:owned()`: whether the calling runtime holds the mutex.
 fn owned(state: &mut State) -> Result<Reply, LuaError> {
-    let mutex = args::this::<Mutex>(state)?;
+    let mutex = args::peek::<Mutex>(state)?;
     let owner = owner(state, "owned")?;
     Ok(Reply::Bool(mutex.owner_is(owner)))
 }

@@ -67,9 +67,14 @@ fn new(state: &mut State) -> Result<Reply, LuaError> {
 
 /// `s:down([ms])`: `true`, or `nil` and "timeout", "interrupt" or "closed".
 fn down(state: &mut State) -> Result<Reply, LuaError> {
-    let semaphore = args::this::<Semaphore>(state)?;
+    let peeked = args::peek::<Semaphore>(state)?;
     let timeout = args::timeout(state, 2)?;
     wait::may_sleep(state, Class::LUASYNC_CLASS_semaphore, "down", timeout)?;
+    // A count is there: nothing sleeps, so the peek is enough.
+    if peeked.try_down() {
+        return Ok(wait::reply(Class::LUASYNC_CLASS_semaphore, Ok(())));
+    }
+    let semaphore = args::hold(state, peeked)?;
     Ok(wait::reply(
         Class::LUASYNC_CLASS_semaphore,
         semaphore.down(timeout),
