@@ -19,7 +19,7 @@
  */
 struct luasync_waiter {
 	struct wait_queue_entry entry;
-	ktime_t since;
+	unsigned long since;	/* jiffies: a plain load, where ktime_get() reads the clock */
 };
 
 unsigned long luasync_wq_lock(struct wait_queue_head *wq);
@@ -31,6 +31,7 @@ void luasync_wq_wake_locked(struct wait_queue_head *wq, int nr);
 void luasync_set_current_interruptible(void);
 void luasync_set_current_running(void);
 bool luasync_current_should_abort(void);
+bool luasync_wq_prepare_to_sleep(void);
 
 unsigned long luasync_wq_lock(struct wait_queue_head *wq)
 {
@@ -50,7 +51,7 @@ void luasync_wq_enqueue(struct wait_queue_head *wq, struct luasync_waiter *waite
 {
 	init_waitqueue_entry(&waiter->entry, current);
 	waiter->entry.flags |= WQ_FLAG_EXCLUSIVE;
-	waiter->since = ktime_get();
+	waiter->since = jiffies;
 	__add_wait_queue_entry_tail(wq, &waiter->entry);
 }
 
@@ -67,15 +68,15 @@ void luasync_wq_show_waiters(struct wait_queue_head *wq, struct seq_file *m)
 {
 	struct wait_queue_entry *entry;
 	unsigned long flags;
-	ktime_t now = ktime_get();
+	unsigned long now = jiffies;
 
 	spin_lock_irqsave(&wq->lock, flags);
 	list_for_each_entry(entry, &wq->head, entry) {
 		struct luasync_waiter *waiter = container_of(entry, struct luasync_waiter, entry);
 		struct task_struct *task = entry->private;
 
-		seq_printf(m, " waiter %d (%s) %lld ms", task_pid_nr(task), task->comm,
-			   ktime_to_ms(ktime_sub(now, waiter->since)));
+		seq_printf(m, " waiter %d (%s) %u ms", task_pid_nr(task), task->comm,
+			   jiffies_to_msecs(now - waiter->since));
 	}
 	spin_unlock_irqrestore(&wq->lock, flags);
 }
@@ -113,6 +114,20 @@ bool luasync_current_should_abort(void)
 }
 
 /*
+ * Before a sleep on a queue whose lock the caller holds: sets the task
+ * interruptible, then says whether the wait must end with "interrupted".
+ * A plain store, as do_wait_for_common() does: whoever wakes a waiter of the
+ * queue takes its lock first, so sees the state once the waiter let the lock
+ * go; and a signal or kthread_stop() (TIF_NOTIFY_SIGNAL) that comes after the
+ * check is seen by schedule() itself, which then does not sleep.
+ */
+bool luasync_wq_prepare_to_sleep(void)
+{
+	__set_current_state(TASK_INTERRUPTIBLE);
+	return luasync_current_should_abort();
+}
+
+/*
  * The table of waits of deadlock detection (rust/sync/deadlock.rs): one
  * spinlock for the module, taken with interrupts saved because the queue
  * locks it nests in are.
@@ -146,6 +161,6 @@ void luasync_wq_watch(struct wait_queue_head *wq, struct luasync_waiter *waiter)
 void luasync_wq_watch(struct wait_queue_head *wq, struct luasync_waiter *waiter)
 {
 	init_waitqueue_entry(&waiter->entry, current);
-	waiter->since = ktime_get();
+	waiter->since = jiffies;
 	__add_wait_queue(wq, &waiter->entry);
 }

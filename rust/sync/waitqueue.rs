@@ -46,15 +46,16 @@ extern "C" {
     fn luasync_set_current_interruptible();
     fn luasync_set_current_running();
     fn luasync_current_should_abort() -> bool;
+    fn luasync_wq_prepare_to_sleep() -> bool;
 }
 
-/// A waiter on a queue: the kernel's entry, and since when it waits (for the debugfs
-/// view). `wait_helpers.c` (`struct luasync_waiter`) lays it out the same way: the same
-/// two fields, in this order.
+/// A waiter on a queue: the kernel's entry, and since when it waits, in jiffies (for the
+/// debugfs view). `wait_helpers.c` (`struct luasync_waiter`) lays it out the same way: the
+/// same two fields, in this order.
 #[repr(C)]
 pub(crate) struct Waiter {
     entry: Opaque<bindings::wait_queue_entry>,
-    since: Opaque<bindings::ktime_t>,
+    since: Opaque<kernel::ffi::c_ulong>,
 }
 
 impl Waiter {
@@ -300,14 +301,29 @@ impl<T> Guard<'_, T> {
         unsafe { luasync_wq_wake_locked(self.queue.head.get(), nr) };
     }
 
-    /// Why a wait whose `take` just failed must end now, in the kernel's order after the
-    /// success: closed, then interrupted, then (`expired`) the timeout.
-    fn give_up(&self, expired: bool) -> Option<WaitError> {
+    /// Why a poll whose `take` just failed ends, in the kernel's order after the success:
+    /// closed, then interrupted, then the timeout.
+    fn give_up_poll(&self) -> WaitError {
         if self.queue.closed.load(Ordering::Relaxed) {
-            return Some(WaitError::Closed);
+            return WaitError::Closed;
         }
         // SAFETY: only reads the current task's flags.
         if unsafe { luasync_current_should_abort() } {
+            return WaitError::Interrupted;
+        }
+        WaitError::Timeout
+    }
+
+    /// Before a sleep, once `take` failed: sets the task interruptible, then says why the
+    /// wait must end now instead, in the same order as [`Guard::give_up_poll`], the timeout
+    /// only when `expired`.
+    fn prepare_to_sleep(&self, expired: bool) -> Option<WaitError> {
+        if self.queue.closed.load(Ordering::Relaxed) {
+            return Some(WaitError::Closed);
+        }
+        // SAFETY: only changes the current task's state and reads its flags; the guard
+        // holds the queue's lock, which every waker of this queue takes before waking.
+        if unsafe { luasync_wq_prepare_to_sleep() } {
             return Some(WaitError::Interrupted);
         }
         expired.then_some(WaitError::Timeout)
@@ -331,7 +347,7 @@ impl<T> Guard<'_, T> {
         let deadline = timeout.deadline();
         // A poll gives up now; a wait asks the same before each sleep, below.
         if deadline == Deadline::Now {
-            return Err(self.give_up(true).unwrap_or(WaitError::Timeout));
+            return Err(self.give_up_poll());
         }
         let head = self.queue.head.get();
         let entry = Waiter::uninit();
@@ -348,12 +364,10 @@ impl<T> Guard<'_, T> {
         }
         let mut expired = false;
         let result = loop {
-            // Set the state before letting the lock go, so that a wake-up that comes after
-            // the unlock makes the sleep below return instead of being lost; a signal or a
-            // stop that comes after this check also wakes the sleep.
-            // SAFETY: only changes the state of the current task.
-            unsafe { luasync_set_current_interruptible() };
-            if let Some(error) = self.give_up(expired) {
+            // The state is set before the lock goes, so that a wake-up that comes after the
+            // unlock makes the sleep below return instead of being lost; schedule() does
+            // not sleep for a signal or a stop that comes after the check.
+            if let Some(error) = self.prepare_to_sleep(expired) {
                 break Err(error);
             }
             // SAFETY: the guard holds the lock with these flags; it is re-taken just below,
