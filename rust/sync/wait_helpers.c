@@ -99,10 +99,12 @@ void luasync_set_current_running(void)
 
 /*
  * A wait ends with "interrupted" when a signal is pending or when the caller
- * is a kernel thread that kthread_stop() asked to stop. (On 6.12 kthread_stop()
- * also sets TIF_NOTIFY_SIGNAL; the explicit test does not rely on that.) A
- * poll from interrupt context never is: current is then whatever task the
- * interrupt came in, whose signals are not the poller's.
+ * is a kernel thread that kthread_stop() asked to stop. (kthread_stop() also
+ * sets TIF_NOTIFY_SIGNAL, which signal_pending() sees; this test does not
+ * rely on it, but luasync_wq_prepare_to_sleep() does, through schedule(), for
+ * a stop that comes after it.) A poll from interrupt context never is:
+ * current is then whatever task the interrupt came in, whose signals are not
+ * the poller's.
  */
 bool luasync_current_should_abort(void)
 {

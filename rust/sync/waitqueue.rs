@@ -203,6 +203,17 @@ impl<T> WaitQueue<T> {
         self.head.get().cast()
     }
 
+    /// Counts a waiter out, under the lock. Every change of the count is made under the
+    /// lock, so a load and a store lose none, and need no locked instruction: a waker that
+    /// reads the old count only takes the lock for nothing (see [`Guard::wake`]). Counting
+    /// in is a sequentially consistent read-modify-write instead, the barrier between the
+    /// waiter's count and its next `take` that the wakers' protocol needs.
+    fn count_out(&self) {
+        let queued = self.queued.load(Ordering::Relaxed);
+        self.queued
+            .store(queued.saturating_sub(1), Ordering::Relaxed);
+    }
+
     /// Locks, then applies `f` to the state.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         let mut guard = self.lock();
@@ -243,7 +254,7 @@ impl<T> Queue for WaitQueue<T> {
 
     unsafe fn dequeue(&self, entry: &Waiter) {
         let _guard = self.lock();
-        self.queued.fetch_sub(1, Ordering::SeqCst);
+        self.count_out();
         // SAFETY: the lock is held; the caller queued `entry` here.
         unsafe { luasync_wq_dequeue(self.head.get(), entry.get()) };
     }
@@ -357,7 +368,7 @@ impl<T> Guard<'_, T> {
         // Counted in before the next `take`: see the module documentation.
         self.queue.queued.fetch_add(1, Ordering::SeqCst);
         if take(&mut **self) {
-            self.queue.queued.fetch_sub(1, Ordering::SeqCst);
+            self.queue.count_out();
             // SAFETY: the lock is held and `entry` was queued just above.
             unsafe { luasync_wq_dequeue(head, entry.get()) };
             return Ok(());
@@ -381,7 +392,7 @@ impl<T> Guard<'_, T> {
             }
             expired = matches!(deadline, Deadline::At(at) if timeout::now() >= at);
         };
-        self.queue.queued.fetch_sub(1, Ordering::SeqCst);
+        self.queue.count_out();
         // SAFETY: the lock is held and `entry` is on the queue since `luasync_wq_enqueue`.
         unsafe {
             luasync_wq_dequeue(head, entry.get());
