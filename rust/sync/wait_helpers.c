@@ -32,6 +32,9 @@ void luasync_set_current_interruptible(void);
 void luasync_set_current_running(void);
 bool luasync_current_should_abort(void);
 bool luasync_wq_prepare_to_sleep(void);
+unsigned long luasync_wq_sleep(struct wait_queue_head *wq, unsigned long flags,
+			       ktime_t *deadline, u64 slack);
+void luasync_wq_leave(struct wait_queue_head *wq, struct luasync_waiter *waiter);
 
 unsigned long luasync_wq_lock(struct wait_queue_head *wq)
 {
@@ -127,6 +130,31 @@ bool luasync_wq_prepare_to_sleep(void)
 {
 	__set_current_state(TASK_INTERRUPTIBLE);
 	return luasync_current_should_abort();
+}
+
+/*
+ * Lets @wq's lock go (taken with @flags), sleeps in the state the caller set
+ * until woken or, unless @deadline is NULL, until that absolute
+ * CLOCK_MONOTONIC time, @slack ns later at most; then takes the lock again
+ * and returns its new flags. One call for the three steps of every sleep.
+ */
+unsigned long luasync_wq_sleep(struct wait_queue_head *wq, unsigned long flags,
+			       ktime_t *deadline, u64 slack)
+{
+	spin_unlock_irqrestore(&wq->lock, flags);
+	if (deadline != NULL)
+		schedule_hrtimeout_range(deadline, slack, HRTIMER_MODE_ABS);
+	else
+		schedule();
+	spin_lock_irqsave(&wq->lock, flags);
+	return flags;
+}
+
+/* The end of a wait, under @wq's lock: @waiter off the queue, the task running. */
+void luasync_wq_leave(struct wait_queue_head *wq, struct luasync_waiter *waiter)
+{
+	__remove_wait_queue(wq, &waiter->entry);
+	__set_current_state(TASK_RUNNING);
 }
 
 /*

@@ -47,6 +47,13 @@ extern "C" {
     fn luasync_set_current_running();
     fn luasync_current_should_abort() -> bool;
     fn luasync_wq_prepare_to_sleep() -> bool;
+    fn luasync_wq_sleep(
+        wq: *mut bindings::wait_queue_head,
+        flags: kernel::ffi::c_ulong,
+        deadline: *mut bindings::ktime_t,
+        slack: u64,
+    ) -> kernel::ffi::c_ulong;
+    fn luasync_wq_leave(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
 }
 
 /// A waiter on a queue: the kernel's entry, and since when it waits, in jiffies (for the
@@ -373,6 +380,10 @@ impl<T> Guard<'_, T> {
             unsafe { luasync_wq_dequeue(head, entry.get()) };
             return Ok(());
         }
+        let mut at = match deadline {
+            Deadline::At(at) => Some(at),
+            Deadline::Never | Deadline::Now => None,
+        };
         let mut expired = false;
         let result = loop {
             // The state is set before the lock goes, so that a wake-up that comes after the
@@ -381,12 +392,14 @@ impl<T> Guard<'_, T> {
             if let Some(error) = self.prepare_to_sleep(expired) {
                 break Err(error);
             }
-            // SAFETY: the guard holds the lock with these flags; it is re-taken just below,
-            // before anything reads the state again.
-            unsafe { luasync_wq_unlock(head, self.flags) };
-            sleep(deadline);
-            // SAFETY: as in `WaitQueue::lock`; the new flags replace the released ones.
-            self.flags = unsafe { luasync_wq_lock(head) };
+            let at_ptr = at
+                .as_mut()
+                .map_or(core::ptr::null_mut(), core::ptr::from_mut);
+            // SAFETY: the guard holds the lock with these flags, and the helper takes it again
+            // before it returns, with the new flags that replace them, so nothing reads the
+            // state without it; the task state is set; `at_ptr` is null or a valid absolute
+            // `CLOCK_MONOTONIC` time that lives across the call.
+            self.flags = unsafe { luasync_wq_sleep(head, self.flags, at_ptr, TIMER_SLACK_NS) };
             if take(&mut **self) {
                 break Ok(());
             }
@@ -394,10 +407,7 @@ impl<T> Guard<'_, T> {
         };
         self.queue.count_out();
         // SAFETY: the lock is held and `entry` is on the queue since `luasync_wq_enqueue`.
-        unsafe {
-            luasync_wq_dequeue(head, entry.get());
-            luasync_set_current_running();
-        }
+        unsafe { luasync_wq_leave(head, entry.get()) };
         result
     }
 }
