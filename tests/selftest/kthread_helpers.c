@@ -3,6 +3,7 @@
  * What the self-test needs from the kernel that is a static inline function, and so
  * cannot be called from Rust in 6.12.
  */
+#include <linux/cpumask.h>
 #include <linux/preempt.h>
 #include <linux/signal.h>
 
@@ -26,4 +27,12 @@ void luasync_selftest_preempt_disable(void)
 void luasync_selftest_preempt_enable(void)
 {
 	preempt_enable();
+}
+
+bool luasync_selftest_cpu_online(unsigned int cpu);
+
+/* Whether @cpu exists and is online. */
+bool luasync_selftest_cpu_online(unsigned int cpu)
+{
+	return cpu < nr_cpu_ids && cpu_online(cpu);
 }

@@ -11,6 +11,7 @@ extern "C" {
     fn luasync_selftest_allow_signal(sig: kernel::ffi::c_int);
     fn luasync_selftest_preempt_disable();
     fn luasync_selftest_preempt_enable();
+    fn luasync_selftest_cpu_online(cpu: kernel::ffi::c_uint) -> bool;
 }
 
 /// The signal the cases send to a waiting thread.
@@ -35,6 +36,12 @@ pub(crate) fn unpreempted<R>(f: impl FnOnce() -> R) -> R {
     // SAFETY: paired with the disable above.
     unsafe { luasync_selftest_preempt_enable() };
     r
+}
+
+/// Whether CPU `cpu` exists and is online.
+pub(crate) fn cpu_online(cpu: u32) -> bool {
+    // SAFETY: only reads the online mask.
+    unsafe { luasync_selftest_cpu_online(cpu) }
 }
 
 /// A start time on `CLOCK_MONOTONIC`.

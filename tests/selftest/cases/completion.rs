@@ -155,3 +155,64 @@ pub(crate) fn completion_try_wait_and_done() -> Outcome {
     check_eq!(slept, 0, "sleeps in done() and try_wait()");
     Ok(())
 }
+
+/// Waits each waiter of [`completion_counted_across_threads`] makes.
+const WAITS_EACH: u32 = 5_000;
+
+/// Waiters and completers of [`completion_counted_across_threads`].
+const WAITERS: u32 = 4;
+const COMPLETERS: u32 = 2;
+
+/// Completers and waiters on both CPUs, unpinned, with every third take a `try_wait()`
+/// first: the count is an atomic that `complete()` and `try_wait()` change without the
+/// queue's lock, so this races the lock-free paths against each other and against
+/// sleeping waiters. Every completion must be taken exactly once: a lost or doubled count
+/// leaves one over, or lets a wait through too many and leaves another waiting for one
+/// that never comes (its bounded wait times out). Lost wake-ups are the cross-CPU
+/// ping-pong's case, where each one stops the game.
+pub(crate) fn completion_counted_across_threads() -> Outcome {
+    let c = completion()?;
+    let total = WAITS_EACH * WAITERS;
+    let per_completer = total / COMPLETERS;
+    let mut threads = KVec::new();
+    for _ in 0..WAITERS {
+        let c = c.clone();
+        let waiter = KThread::spawn(None, c_str!("lsst-take"), move || {
+            for i in 0..WAITS_EACH {
+                if i % 3 == 0 && c.try_wait() {
+                    continue;
+                }
+                let seen = Seen::from(c.wait(Timeout::Millis(WAKE_MS)));
+                if seen != Seen::Ok {
+                    return seen.code();
+                }
+            }
+            Seen::Ok.code()
+        })?;
+        threads.push(waiter, GFP_KERNEL)?;
+    }
+    for _ in 0..COMPLETERS {
+        let c = c.clone();
+        let completer = KThread::spawn(None, c_str!("lsst-give"), move || {
+            for _ in 0..per_completer {
+                c.complete();
+            }
+            Seen::Ok.code()
+        })?;
+        threads.push(completer, GFP_KERNEL)?;
+    }
+    let mut ended = 0usize;
+    for thread in threads.iter() {
+        // Generous: a lost wake-up ends a waiter with `Timeout` after WAKE_MS, well before.
+        if Seen::of(thread.join_within(JOIN_MS.saturating_mul(60))) == Some(Seen::Ok) {
+            ended = ended.saturating_add(1);
+        }
+    }
+    check_eq!(
+        ended,
+        (WAITERS + COMPLETERS) as usize,
+        "threads that took or gave every completion"
+    );
+    check_eq!(c.pending(), 0, "completions left over");
+    Ok(())
+}
