@@ -77,13 +77,24 @@ impl Completion {
 
     /// Consumes one completion if there is one, without sleeping.
     pub fn try_wait(&self) -> bool {
-        self.done
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| match d {
-                0 => None,
-                ALL => Some(ALL),
-                _ => Some(d - 1),
-            })
-            .is_ok()
+        // Completed for all: nothing to write, so the waiters that `complete_all` released
+        // do not all write to one cache line.
+        let mut done = self.done.load(Ordering::SeqCst);
+        loop {
+            match done {
+                0 => return false,
+                ALL => return true,
+                _ => match self.done.compare_exchange_weak(
+                    done,
+                    done - 1,
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                ) {
+                    Ok(_) => return true,
+                    Err(now) => done = now,
+                },
+            }
+        }
     }
 
     /// Whether a wait would succeed now; consumes nothing. Never sleeps.
