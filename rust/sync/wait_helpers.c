@@ -31,7 +31,6 @@ void luasync_wq_wake_locked(struct wait_queue_head *wq, int nr);
 void luasync_set_current_interruptible(void);
 void luasync_set_current_running(void);
 bool luasync_current_should_abort(void);
-bool luasync_wq_prepare_to_sleep(void);
 unsigned long luasync_wq_sleep(struct wait_queue_head *wq, unsigned long flags,
 			       ktime_t *deadline, u64 slack);
 void luasync_wq_leave(struct wait_queue_head *wq, struct luasync_waiter *waiter);
@@ -102,12 +101,10 @@ void luasync_set_current_running(void)
 
 /*
  * A wait ends with "interrupted" when a signal is pending or when the caller
- * is a kernel thread that kthread_stop() asked to stop. (kthread_stop() also
- * sets TIF_NOTIFY_SIGNAL, which signal_pending() sees; this test does not
- * rely on it, but luasync_wq_prepare_to_sleep() does, through schedule(), for
- * a stop that comes after it.) A poll from interrupt context never is:
- * current is then whatever task the interrupt came in, whose signals are not
- * the poller's.
+ * is a kernel thread that kthread_stop() asked to stop. (On 6.12 kthread_stop()
+ * also sets TIF_NOTIFY_SIGNAL; the explicit test does not rely on that.) A
+ * poll from interrupt context never is: current is then whatever task the
+ * interrupt came in, whose signals are not the poller's.
  */
 bool luasync_current_should_abort(void)
 {
@@ -116,20 +113,6 @@ bool luasync_current_should_abort(void)
 	if (signal_pending(current))
 		return true;
 	return (current->flags & PF_KTHREAD) && kthread_should_stop();
-}
-
-/*
- * Before a sleep on a queue whose lock the caller holds: sets the task
- * interruptible, then says whether the wait must end with "interrupted".
- * A plain store, as do_wait_for_common() does: whoever wakes a waiter of the
- * queue takes its lock first, so sees the state once the waiter let the lock
- * go; and a signal or kthread_stop() (TIF_NOTIFY_SIGNAL) that comes after the
- * check is seen by schedule() itself, which then does not sleep.
- */
-bool luasync_wq_prepare_to_sleep(void)
-{
-	__set_current_state(TASK_INTERRUPTIBLE);
-	return luasync_current_should_abort();
 }
 
 /*

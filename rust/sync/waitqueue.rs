@@ -46,7 +46,6 @@ extern "C" {
     fn luasync_set_current_interruptible();
     fn luasync_set_current_running();
     fn luasync_current_should_abort() -> bool;
-    fn luasync_wq_prepare_to_sleep() -> bool;
     fn luasync_wq_sleep(
         wq: *mut bindings::wait_queue_head,
         flags: kernel::ffi::c_ulong,
@@ -319,29 +318,14 @@ impl<T> Guard<'_, T> {
         unsafe { luasync_wq_wake_locked(self.queue.head.get(), nr) };
     }
 
-    /// Why a poll whose `take` just failed ends, in the kernel's order after the success:
-    /// closed, then interrupted, then the timeout.
-    fn give_up_poll(&self) -> WaitError {
-        if self.queue.closed.load(Ordering::Relaxed) {
-            return WaitError::Closed;
-        }
-        // SAFETY: only reads the current task's flags.
-        if unsafe { luasync_current_should_abort() } {
-            return WaitError::Interrupted;
-        }
-        WaitError::Timeout
-    }
-
-    /// Before a sleep, once `take` failed: sets the task interruptible, then says why the
-    /// wait must end now instead, in the same order as [`Guard::give_up_poll`], the timeout
-    /// only when `expired`.
-    fn prepare_to_sleep(&self, expired: bool) -> Option<WaitError> {
+    /// Why a wait whose `take` just failed must end now, in the kernel's order after the
+    /// success: closed, then interrupted, then (`expired`) the timeout.
+    fn give_up(&self, expired: bool) -> Option<WaitError> {
         if self.queue.closed.load(Ordering::Relaxed) {
             return Some(WaitError::Closed);
         }
-        // SAFETY: only changes the current task's state and reads its flags; the guard
-        // holds the queue's lock, which every waker of this queue takes before waking.
-        if unsafe { luasync_wq_prepare_to_sleep() } {
+        // SAFETY: only reads the current task's flags.
+        if unsafe { luasync_current_should_abort() } {
             return Some(WaitError::Interrupted);
         }
         expired.then_some(WaitError::Timeout)
@@ -365,7 +349,7 @@ impl<T> Guard<'_, T> {
         let deadline = timeout.deadline();
         // A poll gives up now; a wait asks the same before each sleep, below.
         if deadline == Deadline::Now {
-            return Err(self.give_up_poll());
+            return Err(self.give_up(true).unwrap_or(WaitError::Timeout));
         }
         let head = self.queue.head.get();
         let entry = Waiter::uninit();
@@ -374,22 +358,24 @@ impl<T> Guard<'_, T> {
         unsafe { luasync_wq_enqueue(head, entry.get()) };
         // Counted in before the next `take`: see the module documentation.
         self.queue.queued.fetch_add(1, Ordering::SeqCst);
-        if take(&mut **self) {
-            self.queue.count_out();
-            // SAFETY: the lock is held and `entry` was queued just above.
-            unsafe { luasync_wq_dequeue(head, entry.get()) };
-            return Ok(());
-        }
         let mut at = match deadline {
             Deadline::At(at) => Some(at),
             Deadline::Never | Deadline::Now => None,
         };
         let mut expired = false;
         let result = loop {
-            // The state is set before the lock goes, so that a wake-up that comes after the
-            // unlock makes the sleep below return instead of being lost; schedule() does
-            // not sleep for a signal or a stop that comes after the check.
-            if let Some(error) = self.prepare_to_sleep(expired) {
+            // The state is set, with a full barrier, before `take` looks: a waker that
+            // changes what `take` reads after it looked then finds the task interruptible
+            // and wakes it, so the sleep below returns at once. That holds for wakers that
+            // take this queue's lock and for those that do not (the close of a queue this
+            // task watches: `take` reads its flag), and for a signal or a stop that comes
+            // after the check below.
+            // SAFETY: only changes the state of the current task.
+            unsafe { luasync_set_current_interruptible() };
+            if take(&mut **self) {
+                break Ok(());
+            }
+            if let Some(error) = self.give_up(expired) {
                 break Err(error);
             }
             let at_ptr = at
@@ -400,9 +386,6 @@ impl<T> Guard<'_, T> {
             // state without it; the task state is set; `at_ptr` is null or a valid absolute
             // `CLOCK_MONOTONIC` time that lives across the call.
             self.flags = unsafe { luasync_wq_sleep(head, self.flags, at_ptr, TIMER_SLACK_NS) };
-            if take(&mut **self) {
-                break Ok(());
-            }
             expired = matches!(deadline, Deadline::At(at) if timeout::now() >= at);
         };
         self.queue.count_out();

@@ -9,7 +9,7 @@ use kernel::{c_str, prelude::*, sync::Arc};
 use super::{completion, condition, mutex, owner, JOIN_MS, SLEEP_MS, WAKE_MS};
 use crate::ktap::{check, check_eq, measured, Outcome};
 use crate::kthread::KThread;
-use crate::observe::{poll_until, Ms, Stopwatch, NS_PER_MS};
+use crate::observe::{cpu_online, poll_until, Ms, Stopwatch, NS_PER_MS};
 use crate::sync::{CondError, Condition, Mutex, Timeout, WaitError};
 use crate::verdict::Seen;
 
@@ -279,6 +279,75 @@ pub(crate) fn condition_close_wakes_waiters() -> Outcome {
     );
     check!(m.owner_is(owner(0)), "the refused wait gave the mutex away");
     check_eq!(m.unlock(owner(0)), Ok(()), "unlock");
+    Ok(())
+}
+
+/// Rounds of [`condition_mutex_close_races_the_sleep`].
+const CLOSE_RACE_ROUNDS: u32 = 1_500;
+
+/// The close's delay after the release, in spins: from none to past the waiter's sleep.
+const CLOSE_RACE_SPINS: u32 = 20_000;
+
+/// A waiter on CPU 1 locks a mutex and waits on a condition without a timeout; CPU 0
+/// closes the mutex as soon as it sees the mutex released inside the wait, after a delay
+/// that changes from round to round, so that the close lands anywhere on the waiter's way
+/// to sleep. The waiter watches the mutex's queue, whose close takes no lock of the
+/// condition's queue: if the close came after the waiter looked at the mutex and before
+/// its task state said it sleeps, the close's wake-up found it running and was lost, and
+/// the waiter slept on, never to return. Every round it must return `LostClosed` at once.
+pub(crate) fn condition_mutex_close_races_the_sleep() -> Outcome {
+    check!(
+        cpu_online(1),
+        "CPU 1 is not online: this case needs two CPUs"
+    );
+    let mut seed: u32 = 0x2545_f491;
+    for round in 0..CLOSE_RACE_ROUNDS {
+        let (cv, m) = (condition()?, mutex(false)?);
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let delay = seed % CLOSE_RACE_SPINS;
+        // Started first, on CPU 0: it sees the waiter say it took the mutex, then the mutex
+        // released inside the wait, and closes it `delay` counted spins later (not `spin_loop()`: a
+        // pause is far coarser than the window under emulation).
+        let locked = Arc::new(AtomicU32::new(0), GFP_KERNEL)?;
+        let closer = {
+            let (m, locked) = (m.clone(), locked.clone());
+            KThread::spawn(Some(0), c_str!("lsst-cvclose"), move || {
+                let watch = Stopwatch::start();
+                while locked.load(Ordering::SeqCst) == 0 || m.is_locked() {
+                    if watch.elapsed_ns() > WAKE_MS * NS_PER_MS {
+                        return Seen::Timeout.code();
+                    }
+                }
+                let mut spins = 0u32;
+                while core::hint::black_box(spins) < delay {
+                    spins = spins.wrapping_add(1);
+                }
+                m.close();
+                Seen::Ok.code()
+            })?
+        };
+        let w = {
+            let (cv, m) = (cv.clone(), m.clone());
+            KThread::spawn(Some(1), c_str!("lsst-cvrace"), move || {
+                if m.lock(owner(1), Timeout::Millis(WAKE_MS)).is_err() {
+                    return Seen::Wrong.code();
+                }
+                locked.store(1, Ordering::SeqCst);
+                Seen::from(cv.wait(&m, owner(1), Timeout::Infinite)).code()
+            })?
+        };
+        let closed = Seen::of(closer.join_within(JOIN_MS));
+        let seen = Seen::of(w.join_within(JOIN_MS));
+        check_eq!(closed, Some(Seen::Ok), "round {}: the closer", round);
+        check_eq!(
+            seen,
+            Some(Seen::LostClosed),
+            "round {}: the waiter when the mutex closed",
+            round
+        );
+    }
     Ok(())
 }
 

@@ -146,6 +146,7 @@ pub(crate) const CASES: &[Case] = cases![
     condition::condition_stop_returns_without_mutex,
     condition::condition_relock_interrupted,
     condition::condition_close_wakes_waiters,
+    condition::condition_mutex_close_races_the_sleep,
     condition::condition_signal_not_kept_and_refusals,
     condition::condition_pingpong_10000,
     rwsem::rwsem_readers_share_writer_excludes,
