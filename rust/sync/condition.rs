@@ -4,6 +4,7 @@
 //! `pthread_cond_wait`.
 
 use core::ptr;
+use core::sync::atomic::{fence, Ordering};
 use kernel::bindings;
 use kernel::init::PinInit;
 use kernel::prelude::pin_data;
@@ -197,6 +198,10 @@ impl Condition {
                 if unsafe { (*node).signalled } {
                     return true;
                 }
+                // The mutex's close takes no lock of this queue: a full barrier between the
+                // task state `wait_until` set and this read (see `Guard::wait_until`), as
+                // the closer's wake-up has between its store and its read of the state.
+                fence(Ordering::SeqCst);
                 mutex_closed = mutex.is_closed();
                 mutex_closed
             });

@@ -29,6 +29,7 @@ void luasync_wq_dequeue(struct wait_queue_head *wq, struct luasync_waiter *waite
 void luasync_wq_show_waiters(struct wait_queue_head *wq, struct seq_file *m);
 void luasync_wq_wake_locked(struct wait_queue_head *wq, int nr);
 void luasync_set_current_interruptible(void);
+void luasync_wq_set_interruptible(void);
 void luasync_set_current_running(void);
 bool luasync_current_should_abort(void);
 unsigned long luasync_wq_sleep(struct wait_queue_head *wq, unsigned long flags,
@@ -92,6 +93,20 @@ void luasync_wq_wake_locked(struct wait_queue_head *wq, int nr)
 void luasync_set_current_interruptible(void)
 {
 	set_current_state(TASK_INTERRUPTIBLE);
+}
+
+/*
+ * The state before a sleep on a queue whose lock the caller holds: a plain
+ * store, as do_wait_for_common() makes. Whoever wakes a waiter of the queue
+ * takes its lock first, and so sees the state once the waiter let the lock
+ * go; schedule() does not sleep for a signal or a kthread_stop()
+ * (TIF_NOTIFY_SIGNAL) that comes after the waiter's check. A waiter that
+ * also looks at something a waker changes without that lock puts a full
+ * barrier between this store and the look itself.
+ */
+void luasync_wq_set_interruptible(void)
+{
+	__set_current_state(TASK_INTERRUPTIBLE);
 }
 
 void luasync_set_current_running(void)

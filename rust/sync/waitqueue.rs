@@ -44,6 +44,7 @@ extern "C" {
     fn luasync_wq_wake_locked(wq: *mut bindings::wait_queue_head, nr: kernel::ffi::c_int);
     fn luasync_wq_watch(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
     fn luasync_set_current_interruptible();
+    fn luasync_wq_set_interruptible();
     fn luasync_set_current_running();
     fn luasync_current_should_abort() -> bool;
     fn luasync_wq_sleep(
@@ -364,14 +365,15 @@ impl<T> Guard<'_, T> {
         };
         let mut expired = false;
         let result = loop {
-            // The state is set, with a full barrier, before `take` looks: a waker that
-            // changes what `take` reads after it looked then finds the task interruptible
-            // and wakes it, so the sleep below returns at once. That holds for wakers that
-            // take this queue's lock and for those that do not (the close of a queue this
-            // task watches: `take` reads its flag), and for a signal or a stop that comes
-            // after the check below.
-            // SAFETY: only changes the state of the current task.
-            unsafe { luasync_set_current_interruptible() };
+            // The state is set before `take` looks: a waker that changes what `take` reads
+            // after it looked then finds the task interruptible and wakes it, so the sleep
+            // below returns at once. A plain store, as the kernel's completion makes:
+            // wakers of this queue take its lock before they wake, so they see it. A
+            // `take` that reads what a waker changes without this lock (the close of a
+            // queue the task watches) puts a full barrier before that read. schedule()
+            // does not sleep for a signal or a stop that comes after the check below.
+            // SAFETY: only changes the state of the current task; the lock is held.
+            unsafe { luasync_wq_set_interruptible() };
             if take(&mut **self) {
                 break Ok(());
             }
