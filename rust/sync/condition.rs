@@ -4,7 +4,6 @@
 //! `pthread_cond_wait`.
 
 use core::ptr;
-use core::sync::atomic::{fence, Ordering};
 use kernel::bindings;
 use kernel::init::PinInit;
 use kernel::prelude::pin_data;
@@ -198,11 +197,7 @@ impl Condition {
                 if unsafe { (*node).signalled } {
                     return true;
                 }
-                // The mutex's close takes no lock of this queue: a full barrier between the
-                // task state `wait_until` set and this read (see `Guard::wait_until`), as
-                // the closer's wake-up has between its store and its read of the state.
-                fence(Ordering::SeqCst);
-                mutex_closed = mutex.is_closed();
+                mutex_closed = mutex.closed_for_watcher();
                 mutex_closed
             });
             // SAFETY: as above; a node that was not signalled is still linked.

@@ -200,6 +200,12 @@ impl Mutex {
         unsafe { self.queue.watch(entry) }
     }
 
+    /// Whether it was closed, read by a task that watches it ([`Mutex::watch`]) while it
+    /// waits on another queue: see [`WaitQueue::closed_for_watcher`].
+    pub(crate) fn closed_for_watcher(&self) -> bool {
+        self.queue.closed_for_watcher()
+    }
+
     /// Takes back an entry of [`Mutex::watch`]. Never sleeps.
     ///
     /// # Safety

@@ -29,7 +29,7 @@
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{fence, AtomicBool, AtomicU32, Ordering};
 use kernel::prelude::pin_data;
 use kernel::{bindings, init::PinInit, pin_init, str::CStr, sync::LockClassKey, types::Opaque};
 
@@ -192,6 +192,17 @@ impl<T> WaitQueue<T> {
         let _guard = self.lock();
         // SAFETY: the lock is held; the caller keeps `entry` in place until `unwatch`.
         unsafe { luasync_wq_watch(self.head.get(), entry.get()) };
+    }
+
+    /// Whether the queue was closed, as a task that watches it (see [`WaitQueue::watch`])
+    /// must read it while it waits on another queue: after setting its task state, for
+    /// which the full barrier here stands between that store and this read. The close
+    /// takes only this queue's lock, not that of the queue the watcher sleeps on, and its
+    /// wake-up has the same barrier between its store and its read of the task state: so
+    /// either the watcher sees the close, or the close finds the task asleep and wakes it.
+    pub(crate) fn closed_for_watcher(&self) -> bool {
+        fence(Ordering::SeqCst);
+        self.is_closed()
     }
 
     /// Takes a watcher's `entry` off the queue. Never sleeps.
@@ -369,9 +380,9 @@ impl<T> Guard<'_, T> {
             // after it looked then finds the task interruptible and wakes it, so the sleep
             // below returns at once. A plain store, as the kernel's completion makes:
             // wakers of this queue take its lock before they wake, so they see it. A
-            // `take` that reads what a waker changes without this lock (the close of a
-            // queue the task watches) puts a full barrier before that read. schedule()
-            // does not sleep for a signal or a stop that comes after the check below.
+            // `take` that reads the close of a queue the task watches reads it with
+            // `WaitQueue::closed_for_watcher`, which has the barrier that case needs.
+            // schedule() does not sleep for a signal or a stop that comes after the check.
             // SAFETY: only changes the state of the current task; the lock is held.
             unsafe { luasync_wq_set_interruptible() };
             if take(&mut **self) {
