@@ -32,6 +32,7 @@ void luasync_set_current_interruptible(void);
 void luasync_wq_set_interruptible(void);
 void luasync_set_current_running(void);
 bool luasync_current_should_abort(void);
+void luasync_sleep(ktime_t *deadline, u64 slack);
 unsigned long luasync_wq_sleep(struct wait_queue_head *wq, unsigned long flags,
 			       ktime_t *deadline, u64 slack);
 void luasync_wq_leave(struct wait_queue_head *wq, struct luasync_waiter *waiter);
@@ -131,19 +132,28 @@ bool luasync_current_should_abort(void)
 }
 
 /*
- * Lets @wq's lock go (taken with @flags), sleeps in the state the caller set
- * until woken or, unless @deadline is NULL, until that absolute
- * CLOCK_MONOTONIC time, @slack ns later at most; then takes the lock again
- * and returns its new flags. One call for the three steps of every sleep.
+ * Sleeps in the state the caller set until woken or, unless @deadline is
+ * NULL, until that absolute CLOCK_MONOTONIC time, @slack ns later at most.
+ * Whether it was woken early is not said: the caller looks at the clock.
+ */
+void luasync_sleep(ktime_t *deadline, u64 slack)
+{
+	if (deadline != NULL)
+		schedule_hrtimeout_range(deadline, slack, HRTIMER_MODE_ABS);
+	else
+		schedule();
+}
+
+/*
+ * Lets @wq's lock go (taken with @flags), sleeps as luasync_sleep() does,
+ * then takes the lock again and returns its new flags: one call for the
+ * three steps of every sleep on a queue.
  */
 unsigned long luasync_wq_sleep(struct wait_queue_head *wq, unsigned long flags,
 			       ktime_t *deadline, u64 slack)
 {
 	spin_unlock_irqrestore(&wq->lock, flags);
-	if (deadline != NULL)
-		schedule_hrtimeout_range(deadline, slack, HRTIMER_MODE_ABS);
-	else
-		schedule();
+	luasync_sleep(deadline, slack);
 	spin_lock_irqsave(&wq->lock, flags);
 	return flags;
 }

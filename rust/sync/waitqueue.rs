@@ -47,6 +47,7 @@ extern "C" {
     fn luasync_wq_set_interruptible();
     fn luasync_set_current_running();
     fn luasync_current_should_abort() -> bool;
+    fn luasync_sleep(deadline: *mut bindings::ktime_t, slack: u64);
     fn luasync_wq_sleep(
         wq: *mut bindings::wait_queue_head,
         flags: kernel::ffi::c_ulong,
@@ -391,14 +392,12 @@ impl<T> Guard<'_, T> {
             if let Some(error) = self.give_up(expired) {
                 break Err(error);
             }
-            let at_ptr = at
-                .as_mut()
-                .map_or(core::ptr::null_mut(), core::ptr::from_mut);
             // SAFETY: the guard holds the lock with these flags, and the helper takes it again
             // before it returns, with the new flags that replace them, so nothing reads the
-            // state without it; the task state is set; `at_ptr` is null or a valid absolute
-            // `CLOCK_MONOTONIC` time that lives across the call.
-            self.flags = unsafe { luasync_wq_sleep(head, self.flags, at_ptr, TIMER_SLACK_NS) };
+            // state without it; the task state is set; the deadline pointer is null or a
+            // valid absolute `CLOCK_MONOTONIC` time that lives across the call.
+            self.flags =
+                unsafe { luasync_wq_sleep(head, self.flags, at_ptr(&mut at), TIMER_SLACK_NS) };
             expired = matches!(deadline, Deadline::At(at) if timeout::now() >= at);
         };
         self.queue.count_out();
@@ -414,24 +413,21 @@ const TIMER_SLACK_NS: u64 = 50_000;
 
 /// Sleeps in the state the caller set, until woken, or until `deadline`.
 pub(crate) fn sleep(deadline: Deadline) {
-    match deadline {
-        Deadline::At(mut at) => {
-            // SAFETY: no spinlock is held and the task state is set; `at` is a valid
-            // absolute `CLOCK_MONOTONIC` time that lives across the call. The result (woken
-            // early or not) is not needed: the caller re-checks the clock.
-            unsafe {
-                bindings::schedule_hrtimeout_range(
-                    &mut at,
-                    TIMER_SLACK_NS,
-                    bindings::hrtimer_mode_HRTIMER_MODE_ABS,
-                )
-            };
-        }
-        // SAFETY: no spinlock is held and the task state is set.
-        Deadline::Never => unsafe { bindings::schedule() },
+    let mut at = match deadline {
+        Deadline::At(at) => Some(at),
+        Deadline::Never => None,
         // A poll never gets here: it returns before queueing.
-        Deadline::Now => {}
-    }
+        Deadline::Now => return,
+    };
+    // SAFETY: no spinlock is held and the task state is set; the pointer is null or a
+    // valid absolute `CLOCK_MONOTONIC` time that lives across the call.
+    unsafe { luasync_sleep(at_ptr(&mut at), TIMER_SLACK_NS) };
+}
+
+/// The deadline as `luasync_sleep` takes it: null for none.
+fn at_ptr(at: &mut Option<bindings::ktime_t>) -> *mut bindings::ktime_t {
+    at.as_mut()
+        .map_or(core::ptr::null_mut(), core::ptr::from_mut)
 }
 
 impl<T> Deref for Guard<'_, T> {
