@@ -87,7 +87,7 @@ enum luasync_outcome {
 LUASYNC_CLASSES(LUASYNC_CLASS_OPS)
 #undef LUASYNC_CLASS_OPS
 
-/* What luasync_port_get found at a stack index. */
+/* What luasync_port_missing() says was at a stack index. */
 enum luasync_found {
 	LUASYNC_FOUND,		/* a live object of the class asked for */
 	LUASYNC_CLOSED,		/* an object of that class, closed */
@@ -114,11 +114,22 @@ luasync_port_newobject_t luasync_port_newobject;
  * The private data of the object at @idx if it is a live object of @cls,
  * with a reference that keeps it valid memory until luasync_port_put(),
  * whatever happens to the object meanwhile (closed, collected, in any
- * runtime); NULL otherwise, *@found telling why. Never raises.
+ * runtime); NULL otherwise (luasync_port_missing() says why). Never raises.
  */
-typedef void *luasync_port_get_t(struct lua_State *L, int idx, enum luasync_class cls,
-				 enum luasync_found *found);
+typedef void *luasync_port_get_t(struct lua_State *L, int idx, enum luasync_class cls);
 luasync_port_get_t luasync_port_get;
+
+/*
+ * Why luasync_port_get() or luasync_port_peek() just found no live object
+ * of @cls at @idx; never LUASYNC_FOUND. Asked after the fact, so that the
+ * lookups that succeed pay nothing for the answer: an object only goes from
+ * live to closed to released, never back, and a value at an index does not
+ * change while the call runs, so the answer is the state that stopped the
+ * lookup or a later one. Never raises.
+ */
+typedef enum luasync_found luasync_port_missing_t(struct lua_State *L, int idx,
+						  enum luasync_class cls);
+luasync_port_missing_t luasync_port_missing;
 
 /* Drops a reference of luasync_port_get(). Never raises, never sleeps. */
 typedef void luasync_port_put_t(void *private);
@@ -130,8 +141,7 @@ luasync_port_put_t luasync_port_put;
  * calls that neither sleep nor call into Lua meanwhile (an RCU read-side
  * section in the module). Never raises.
  */
-typedef void *luasync_port_peek_t(struct lua_State *L, int idx, enum luasync_class cls,
-				  enum luasync_found *found);
+typedef void *luasync_port_peek_t(struct lua_State *L, int idx, enum luasync_class cls);
 luasync_port_peek_t luasync_port_peek;
 
 /* Ends a luasync_port_peek() that found @private. Never raises, never sleeps. */

@@ -257,34 +257,46 @@ static __always_inline struct luasync_port_block *luasync_port_lookup(lua_State 
 	return block;
 }
 
-void *luasync_port_get(lua_State *L, int idx, enum luasync_class cls, enum luasync_found *found)
+void *luasync_port_get(lua_State *L, int idx, enum luasync_class cls)
 {
-	struct luasync_port_block *block = luasync_port_lookup(L, idx, cls, found);
+	enum luasync_found found;
+	struct luasync_port_block *block = luasync_port_lookup(L, idx, cls, &found);
 
 	if (block == NULL)
 		return NULL;
 	if (!refcount_inc_not_zero(&block->refs)) {
 		rcu_read_unlock_sched();
-		*found = LUASYNC_CLOSED;
 		return NULL;
 	}
 	rcu_read_unlock_sched();
 	return block->data;
 }
 
-void *luasync_port_peek(lua_State *L, int idx, enum luasync_class cls, enum luasync_found *found)
+void *luasync_port_peek(lua_State *L, int idx, enum luasync_class cls)
 {
-	struct luasync_port_block *block = luasync_port_lookup(L, idx, cls, found);
+	enum luasync_found found;
+	struct luasync_port_block *block = luasync_port_lookup(L, idx, cls, &found);
 
 	if (block == NULL)
 		return NULL;
 	/* The last reference went: closed, its value to be dropped after the section. */
 	if (refcount_read(&block->refs) == 0) {
 		rcu_read_unlock_sched();
-		*found = LUASYNC_CLOSED;
 		return NULL;
 	}
 	return block->data;
+}
+
+__cold enum luasync_found luasync_port_missing(lua_State *L, int idx, enum luasync_class cls)
+{
+	enum luasync_found found;
+	struct luasync_port_block *block = luasync_port_lookup(L, idx, cls, &found);
+
+	if (block == NULL)
+		return found;
+	/* Its block is still there, so the lookup failed on its count: closed. */
+	rcu_read_unlock_sched();
+	return LUASYNC_CLOSED;
 }
 
 void luasync_port_unpeek(void *private)

@@ -301,16 +301,15 @@ impl<T: Private> RawRef<T> {
 /// A counted reference to the value at `idx` if it is a live object of `T::CLASS`. Never
 /// raises.
 pub(crate) fn get<T: Private>(state: &State, idx: c_int) -> Result<Ref<T>, Missing> {
-    let mut found = Found::LUASYNC_OTHER;
     // SAFETY: `state` is the state of the running call; the port checks the value without
-    // raising and writes one of the values of `luasync_found` into `found`.
-    let private = unsafe { bindings::luasync_port_get(state.as_ptr(), idx, T::CLASS, &mut found) };
+    // raising.
+    let private = unsafe { bindings::luasync_port_get(state.as_ptr(), idx, T::CLASS) };
     match NonNull::new(private.cast::<T>()) {
         Some(private) => Ok(Ref {
             private,
             _owns: PhantomData,
         }),
-        None => Err(missing(found)),
+        None => Err(missing(state, idx, T::CLASS)),
     }
 }
 
@@ -365,22 +364,26 @@ impl<T: Private> Peek<'_, T> {
 
 /// A peek at the value at `idx` if it is a live object of `T::CLASS`. Never raises.
 pub(crate) fn peek<T: Private>(state: &State, idx: c_int) -> Result<Peek<'_, T>, Missing> {
-    let mut found = Found::LUASYNC_OTHER;
     // SAFETY: as in `get`.
-    let private = unsafe { bindings::luasync_port_peek(state.as_ptr(), idx, T::CLASS, &mut found) };
+    let private = unsafe { bindings::luasync_port_peek(state.as_ptr(), idx, T::CLASS) };
     match NonNull::new(private.cast::<T>()) {
         Some(private) => Ok(Peek {
             private,
             _state: PhantomData,
             _not_send: PhantomData,
         }),
-        None => Err(missing(found)),
+        None => Err(missing(state, idx, T::CLASS)),
     }
 }
 
-/// Why the port found no live object.
-fn missing(found: Found) -> Missing {
-    match found {
+/// Why the port just found no live object of `class` at `idx`: asked only then, so that
+/// the lookups that succeed do not pay for the answer.
+#[inline(never)]
+#[cold]
+fn missing(state: &State, idx: c_int, class: Class) -> Missing {
+    // SAFETY: `state` is the state of the running call; the port looks at the value
+    // without raising.
+    match unsafe { bindings::luasync_port_missing(state.as_ptr(), idx, class) } {
         Found::LUASYNC_CLOSED => Missing::Closed,
         Found::LUASYNC_RELEASED => Missing::Released,
         _ => Missing::Other,

@@ -166,24 +166,24 @@ unsafe extern "C" fn luasync_port_newobject(l: *mut lua_State, class: Class) -> 
 }
 const _: b::luasync_port_newobject_t = Some(luasync_port_newobject);
 
-#[no_mangle]
-unsafe extern "C" fn luasync_port_get(
+/// The live object of `class` at `idx`, counted; or what was there instead.
+///
+/// # Safety
+///
+/// `l` is the state of a running call.
+unsafe fn lookup(
     l: *mut lua_State,
     idx: c_int,
     class: Class,
-    found: *mut luasync_found,
-) -> *mut c_void {
+) -> Result<*mut c_void, luasync_found> {
     let lunatik = lunatik_class(class);
-    // SAFETY: called by the binding with the state of a running call and a valid `found`;
-    // never raises.
+    // SAFETY: the caller's state is that of a running call; nothing here raises.
     unsafe {
-        found.write(luasync_found::LUASYNC_OTHER);
         if !object::class_at(l, idx).is_some_and(|c| std::ptr::eq(c, lunatik)) {
-            return std::ptr::null_mut();
+            return Err(luasync_found::LUASYNC_OTHER);
         }
         let Some(obj) = object::object_at(l, idx) else {
-            found.write(luasync_found::LUASYNC_RELEASED);
-            return std::ptr::null_mut();
+            return Err(luasync_found::LUASYNC_RELEASED);
         };
         // Counted under the object's lock, which a close takes to take the block out.
         // The object's own reference is dropped only after that, so the count is not 0.
@@ -195,16 +195,16 @@ unsafe extern "C" fn luasync_port_get(
             })
         });
         match taken {
-            Some(header) => {
-                found.write(luasync_found::LUASYNC_FOUND);
-                header.cast::<u8>().add(DATA).cast()
-            }
-            None => {
-                found.write(luasync_found::LUASYNC_CLOSED);
-                std::ptr::null_mut()
-            }
+            Some(header) => Ok(header.cast::<u8>().add(DATA).cast()),
+            None => Err(luasync_found::LUASYNC_CLOSED),
         }
     }
+}
+
+#[no_mangle]
+unsafe extern "C" fn luasync_port_get(l: *mut lua_State, idx: c_int, class: Class) -> *mut c_void {
+    // SAFETY: called by the binding with the state of a running call.
+    unsafe { lookup(l, idx, class) }.unwrap_or(std::ptr::null_mut())
 }
 const _: b::luasync_port_get_t = Some(luasync_port_get);
 
@@ -218,16 +218,31 @@ const _: b::luasync_port_put_t = Some(luasync_port_put);
 /// The double has no RCU: a peek takes a reference like `luasync_port_get`, and its end
 /// drops it, which keeps the value alive at least as long as the module's peek does.
 #[no_mangle]
-unsafe extern "C" fn luasync_port_peek(
+unsafe extern "C" fn luasync_port_peek(l: *mut lua_State, idx: c_int, class: Class) -> *mut c_void {
+    // SAFETY: the caller's guarantees are those of `luasync_port_get`.
+    unsafe { luasync_port_get(l, idx, class) }
+}
+const _: b::luasync_port_peek_t = Some(luasync_port_peek);
+
+/// Looks again, as the module's port does: an object only goes from live to closed to
+/// released, so a lookup that succeeds now stands for one that met a closed object.
+#[no_mangle]
+unsafe extern "C" fn luasync_port_missing(
     l: *mut lua_State,
     idx: c_int,
     class: Class,
-    found: *mut luasync_found,
-) -> *mut c_void {
-    // SAFETY: the caller's guarantees are those of `luasync_port_get`.
-    unsafe { luasync_port_get(l, idx, class, found) }
+) -> luasync_found {
+    // SAFETY: called by the binding with the state of a running call.
+    match unsafe { lookup(l, idx, class) } {
+        Ok(private) => {
+            // SAFETY: `lookup` counted `private`; the count is given back here.
+            unsafe { luasync_port_put(private) };
+            luasync_found::LUASYNC_CLOSED
+        }
+        Err(found) => found,
+    }
 }
-const _: b::luasync_port_peek_t = Some(luasync_port_peek);
+const _: b::luasync_port_missing_t = Some(luasync_port_missing);
 
 #[no_mangle]
 unsafe extern "C" fn luasync_port_unpeek(private: *mut c_void) {
