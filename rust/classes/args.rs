@@ -67,8 +67,13 @@ pub(super) fn expected_object<T: Private>(state: &State, idx: c_int, missing: Mi
 
 /// An optional integer argument, as `luaL_optinteger` reads it: `default` when absent or
 /// `nil`; a number with an exact integer value or a string that converts to one otherwise.
+#[inline(always)]
 pub(super) fn opt_integer(state: &State, idx: c_int, default: i64) -> Result<i64, LuaError> {
-    // The integer first: one call into Lua in the common case.
+    // Past the top: absent, without converting (`lua_gettop` is the cheapest call into
+    // Lua there is). Otherwise the integer first: one conversion in the common case.
+    if idx > state.top() {
+        return Ok(default);
+    }
     if let Some(value) = state.integer(idx) {
         return Ok(value);
     }
@@ -95,6 +100,7 @@ fn not_integer(state: &State, idx: c_int) -> LuaError {
 }
 
 /// An optional timeout in milliseconds: absent, `nil` or negative wait forever, 0 polls.
+#[inline(always)]
 pub(super) fn timeout(state: &State, idx: c_int) -> Result<Timeout, LuaError> {
     Ok(Timeout::from_millis(opt_integer(state, idx, -1)?))
 }
