@@ -39,7 +39,8 @@
 # bench: rounds per measurement, 7), BENCH_WHAT (make bench: all, or only
 # kernel, lua or profile), BENCH_BASELINE (make bench: a git revision whose
 # luasync.ko the Lua level also runs, in the same boot, to set this build
-# against it). make install: DESTDIR, INSTALL_MOD_PATH,
+# against it), BENCH_CLOCK (make bench: time, or instructions to count guest
+# instructions instead, QEMU's icount). make install: DESTDIR, INSTALL_MOD_PATH,
 # INSTALL_MOD_DIR (extra), LUA_ROOT, MODULE_DIR (see scripts/install.sh). The
 # torture: TORTURE_THREADS (workers per class), TORTURE_S (seconds of make
 # torture), TORTURE_CHECK_S (seconds of the one in make check and
@@ -64,7 +65,7 @@ TORTURE_S ?= 30
 TORTURE_CHECK_S ?= 5
 
 export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS TORTURE_THREADS TORTURE_S \
-	BENCH_ROUNDS BENCH_WHAT BENCH_BASELINE
+	BENCH_ROUNDS BENCH_WHAT BENCH_BASELINE BENCH_CLOCK
 
 # Each target runs its steps in order, and the steps are no-ops when their
 # product is up to date (the kernel build is cached by a stamp, the module

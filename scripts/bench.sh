@@ -12,7 +12,8 @@
 # BENCH_WHAT (make bench: all, or only kernel, lua or profile; see run.sh);
 # BENCH_BASELINE (a git revision: the Lua level also runs luasync.ko built
 # at that revision, as "before", in the same boot, and a table sets this
-# build against it).
+# build against it); BENCH_CLOCK (time, the default, or instructions: the
+# guest's clock counts executed instructions, 1 ns each, QEMU's icount).
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
@@ -32,11 +33,25 @@ demangle() {
     c++filt | sed -E 's/\[[0-9a-f]{16}\]//g'
 }
 
+# BENCH_CLOCK=instructions: QEMU advances the guest's clock by 1 ns per
+# instruction executed (-icount shift=0) and, when the guest idles, jumps to
+# its next timer (sleep=off). Every "ns" then counts instructions, which do
+# not move with the host's load nor with where the emulator's translated
+# code falls; what they leave out is what an instruction costs on hardware.
+case ${BENCH_CLOCK:-time} in
+    time) clock="TCG" ;;
+    instructions)
+        export VM_ICOUNT=shift=0,sleep=off
+        clock="TCG with icount: every ns below is one guest instruction"
+        ;;
+    *) die "BENCH_CLOCK=$BENCH_CLOCK: time or instructions" ;;
+esac
+
 # Where it ran: the numbers mean little without it.
 machine() {
     echo "host: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
         "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg);" \
-        "$(qemu-system-x86_64 --version | head -n 1), TCG, 2 vCPUs"
+        "$(qemu-system-x86_64 --version | head -n 1), $clock, 2 vCPUs"
 }
 
 # baseline REV: luasync.ko at REV, built into build/baseline/SHA/luasync.ko

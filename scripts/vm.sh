@@ -38,7 +38,16 @@ limit=${VM_TIMEOUT:-$default_timeout}
 # no_timer_check: under TCG on a loaded host, the boot's check of the timer
 # interrupt can time out and panic ("IO-APIC + timer doesn't work").
 cmdline="console=ttyS0 panic=-1 oops=panic loglevel=7 no_timer_check"
-if [ "${KVM:-0}" = 1 ]; then accel=(-accel kvm -cpu host); else accel=(-accel tcg); fi
+# VM_ICOUNT (QEMU's -icount options, e.g. shift=0,sleep=off): the guest's clock
+# counts the instructions it ran instead of following the host's (make bench
+# BENCH_CLOCK=instructions).
+if [ "${KVM:-0}" = 1 ]; then
+    accel=(-accel kvm -cpu host)
+elif [ -n "${VM_ICOUNT:-}" ]; then
+    accel=(-accel tcg -icount "$VM_ICOUNT")
+else
+    accel=(-accel tcg)
+fi
 
 rm -f "$log" "$results"
 say "booting the $flavour kernel (${accel[1]}, 2 CPUs, limit ${limit}s): $*"
