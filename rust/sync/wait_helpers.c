@@ -30,12 +30,12 @@ void luasync_wq_show_waiters(struct wait_queue_head *wq, struct seq_file *m);
 void luasync_wq_wake_locked(struct wait_queue_head *wq, int nr);
 void luasync_wq_wake(struct wait_queue_head *wq, int nr);
 void luasync_set_current_interruptible(void);
-void luasync_wq_begin(struct wait_queue_head *wq, struct luasync_waiter *waiter);
+void luasync_wq_set_interruptible(void);
 void luasync_set_current_running(void);
 bool luasync_current_should_abort(void);
 void luasync_sleep(ktime_t *deadline, u64 slack);
-bool luasync_wq_sleep(struct wait_queue_head *wq, unsigned long *flags, ktime_t *deadline,
-		      u64 slack);
+unsigned long luasync_wq_sleep(struct wait_queue_head *wq, unsigned long flags,
+			       ktime_t *deadline, u64 slack);
 void luasync_wq_leave(struct wait_queue_head *wq, struct luasync_waiter *waiter);
 
 unsigned long luasync_wq_lock(struct wait_queue_head *wq)
@@ -107,6 +107,20 @@ void luasync_set_current_interruptible(void)
 	set_current_state(TASK_INTERRUPTIBLE);
 }
 
+/*
+ * The state before a sleep on a queue whose lock the caller holds: a plain
+ * store, as do_wait_for_common() makes. Whoever wakes a waiter of the queue
+ * takes its lock first, and so sees the state once the waiter let the lock
+ * go; schedule() does not sleep for a signal or a kthread_stop()
+ * (TIF_NOTIFY_SIGNAL) that comes after the waiter's check. A waiter that
+ * also looks at something a waker changes without that lock puts a full
+ * barrier between this store and the look itself.
+ */
+void luasync_wq_set_interruptible(void)
+{
+	__set_current_state(TASK_INTERRUPTIBLE);
+}
+
 void luasync_set_current_running(void)
 {
 	__set_current_state(TASK_RUNNING);
@@ -142,47 +156,17 @@ void luasync_sleep(ktime_t *deadline, u64 slack)
 }
 
 /*
- * The task's state before each look at the condition of a wait on a queue
- * whose lock it holds: a plain store, as do_wait_for_common() makes. Whoever
- * wakes a waiter of the queue takes its lock first, and so sees the state
- * once the waiter let the lock go; schedule() does not sleep for a signal or
- * a kthread_stop() (TIF_NOTIFY_SIGNAL) that comes after the waiter's check.
- * A waiter that also looks at something a waker changes without that lock
- * puts a full barrier between this store and the look itself.
+ * Lets @wq's lock go (taken with @flags), sleeps as luasync_sleep() does,
+ * then takes the lock again and returns its new flags: one call for the
+ * three steps of every sleep on a queue.
  */
-static __always_inline void luasync_wq_set_interruptible(void)
+unsigned long luasync_wq_sleep(struct wait_queue_head *wq, unsigned long flags,
+			       ktime_t *deadline, u64 slack)
 {
-	__set_current_state(TASK_INTERRUPTIBLE);
-}
-
-/*
- * The start of a wait on @wq, under its lock: the task queued as
- * luasync_wq_enqueue() queues it, its state set for the first look.
- */
-void luasync_wq_begin(struct wait_queue_head *wq, struct luasync_waiter *waiter)
-{
-	luasync_wq_enqueue(wq, waiter);
-	luasync_wq_set_interruptible();
-}
-
-/*
- * One sleep of a wait on @wq, whose lock the caller holds (taken with
- * *@flags) and whose condition it just found false, its state set. False at
- * once, the lock still held, when the wait must end "interrupted"
- * (luasync_current_should_abort()). Otherwise lets the lock go, sleeps as
- * luasync_sleep() does, takes the lock again (*@flags its new flags), sets
- * the state for the next look, and returns true.
- */
-bool luasync_wq_sleep(struct wait_queue_head *wq, unsigned long *flags, ktime_t *deadline,
-		      u64 slack)
-{
-	if (luasync_current_should_abort())
-		return false;
-	spin_unlock_irqrestore(&wq->lock, *flags);
+	spin_unlock_irqrestore(&wq->lock, flags);
 	luasync_sleep(deadline, slack);
-	spin_lock_irqsave(&wq->lock, *flags);
-	luasync_wq_set_interruptible();
-	return true;
+	spin_lock_irqsave(&wq->lock, flags);
+	return flags;
 }
 
 /* The end of a wait, under @wq's lock: @waiter off the queue, the task running. */

@@ -45,16 +45,16 @@ extern "C" {
     fn luasync_wq_wake(wq: *mut bindings::wait_queue_head, nr: kernel::ffi::c_int);
     fn luasync_wq_watch(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
     fn luasync_set_current_interruptible();
-    fn luasync_wq_begin(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
+    fn luasync_wq_set_interruptible();
     fn luasync_set_current_running();
     fn luasync_current_should_abort() -> bool;
     fn luasync_sleep(deadline: *mut bindings::ktime_t, slack: u64);
     fn luasync_wq_sleep(
         wq: *mut bindings::wait_queue_head,
-        flags: *mut kernel::ffi::c_ulong,
+        flags: kernel::ffi::c_ulong,
         deadline: *mut bindings::ktime_t,
         slack: u64,
-    ) -> bool;
+    ) -> kernel::ffi::c_ulong;
     fn luasync_wq_leave(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
 }
 
@@ -364,16 +364,9 @@ impl<T> Guard<'_, T> {
         }
         let head = self.queue.head.get();
         let entry = Waiter::uninit();
-        // The task's state is set before each `take` looks: by this call, then by each
-        // sleep as it takes the lock again. A waker that changes what `take` reads after it
-        // looked then finds the task interruptible and wakes it, so the sleep returns at
-        // once. A plain store, as the kernel's completion makes: wakers of this queue take
-        // its lock before they wake, so they see it. A `take` that reads the close of a
-        // queue the task watches reads it with `WaitQueue::closed_for_watcher`, which has
-        // the barrier that case needs.
         // SAFETY: the lock is held; `entry` lives on this stack frame, is not moved, and is
         // removed from the queue below, under the lock, before the frame ends.
-        unsafe { luasync_wq_begin(head, entry.get()) };
+        unsafe { luasync_wq_enqueue(head, entry.get()) };
         // Counted in before the next `take`: see the module documentation.
         self.queue.queued.fetch_add(1, Ordering::SeqCst);
         let mut at = match deadline {
@@ -381,31 +374,32 @@ impl<T> Guard<'_, T> {
             Deadline::Never | Deadline::Now => None,
         };
         let mut expired = false;
-        // The kernel's order after a failed `take`: closed, interrupted, the timeout.
         let result = loop {
+            // The state is set before `take` looks: a waker that changes what `take` reads
+            // after it looked then finds the task interruptible and wakes it, so the sleep
+            // below returns at once. A plain store, as the kernel's completion makes:
+            // wakers of this queue take its lock before they wake, so they see it. A
+            // `take` that reads the close of a queue the task watches reads it with
+            // `WaitQueue::closed_for_watcher`, which has the barrier that case needs.
+            // schedule() does not sleep for a signal or a stop that comes after the check.
+            // SAFETY: only changes the state of the current task; the lock is held.
+            unsafe { luasync_wq_set_interruptible() };
             if take(&mut **self) {
                 break Ok(());
             }
-            if self.queue.closed.load(Ordering::Relaxed) {
-                break Err(WaitError::Closed);
+            if let Some(error) = self.give_up(expired) {
+                break Err(error);
             }
-            if expired {
-                break Err(self.give_up(true).unwrap_or(WaitError::Timeout));
-            }
-            // SAFETY: the guard holds the lock with the flags it points to, and the helper
-            // either keeps it or takes it again before it returns, storing the new flags
-            // there, so nothing reads the state without it; the task state is set; the
-            // deadline pointer is null or a valid absolute `CLOCK_MONOTONIC` time that lives
-            // across the call.
-            let slept =
-                unsafe { luasync_wq_sleep(head, &mut self.flags, at_ptr(&mut at), TIMER_SLACK_NS) };
-            if !slept {
-                break Err(WaitError::Interrupted);
-            }
+            // SAFETY: the guard holds the lock with these flags, and the helper takes it again
+            // before it returns, with the new flags that replace them, so nothing reads the
+            // state without it; the task state is set; the deadline pointer is null or a
+            // valid absolute `CLOCK_MONOTONIC` time that lives across the call.
+            self.flags =
+                unsafe { luasync_wq_sleep(head, self.flags, at_ptr(&mut at), TIMER_SLACK_NS) };
             expired = matches!(deadline, Deadline::At(at) if timeout::now() >= at);
         };
         self.queue.count_out();
-        // SAFETY: the lock is held and `entry` is on the queue since `luasync_wq_begin`.
+        // SAFETY: the lock is held and `entry` is on the queue since `luasync_wq_enqueue`.
         unsafe { luasync_wq_leave(head, entry.get()) };
         result
     }
