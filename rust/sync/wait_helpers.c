@@ -28,7 +28,7 @@ void luasync_wq_enqueue(struct wait_queue_head *wq, struct luasync_waiter *waite
 void luasync_wq_dequeue(struct wait_queue_head *wq, struct luasync_waiter *waiter);
 void luasync_wq_show_waiters(struct wait_queue_head *wq, struct seq_file *m);
 void luasync_wq_wake_locked(struct wait_queue_head *wq, int nr);
-void luasync_wq_wake(struct wait_queue_head *wq, int nr);
+void luasync_wq_wake(struct wait_queue_head *wq, int nr, const u32 *queued);
 void luasync_set_current_interruptible(void);
 void luasync_wq_set_interruptible(void);
 void luasync_set_current_running(void);
@@ -92,13 +92,19 @@ void luasync_wq_wake_locked(struct wait_queue_head *wq, int nr)
 	__wake_up_locked(wq, TASK_NORMAL, nr);
 }
 
-/* As luasync_wq_wake_locked(), taking @wq's lock around it: one call for a waker. */
-void luasync_wq_wake(struct wait_queue_head *wq, int nr)
+/*
+ * As luasync_wq_wake_locked(), taking @wq's lock around it, and only if the
+ * count of waiters that @queued points to (changed under that lock) is not 0
+ * there, so that watchers are not woken when no waiter is: one call for a
+ * waker.
+ */
+void luasync_wq_wake(struct wait_queue_head *wq, int nr, const u32 *queued)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&wq->lock, flags);
-	__wake_up_locked(wq, TASK_NORMAL, nr);
+	if (READ_ONCE(*queued) != 0)
+		__wake_up_locked(wq, TASK_NORMAL, nr);
 	spin_unlock_irqrestore(&wq->lock, flags);
 }
 

@@ -42,7 +42,11 @@ extern "C" {
     fn luasync_wq_enqueue(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
     fn luasync_wq_dequeue(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
     fn luasync_wq_wake_locked(wq: *mut bindings::wait_queue_head, nr: kernel::ffi::c_int);
-    fn luasync_wq_wake(wq: *mut bindings::wait_queue_head, nr: kernel::ffi::c_int);
+    fn luasync_wq_wake(
+        wq: *mut bindings::wait_queue_head,
+        nr: kernel::ffi::c_int,
+        queued: *const u32,
+    );
     fn luasync_wq_watch(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
     fn luasync_set_current_interruptible();
     fn luasync_wq_set_interruptible();
@@ -163,8 +167,10 @@ impl<T> WaitQueue<T> {
     pub(crate) fn wake_waiters(&self, nr: Option<u32>) {
         if self.queued.load(Ordering::SeqCst) != 0 {
             // SAFETY: `head` was initialised by `new` and is pinned with `self`; the helper
-            // takes its lock around the wake-up, as `__wake_up_locked` requires.
-            unsafe { luasync_wq_wake(self.head.get(), wake_count(nr)) };
+            // takes its lock around the wake-up, as `__wake_up_locked` requires, and reads
+            // the waiter count (an `AtomicU32`, laid out as a `u32`) with `READ_ONCE` under
+            // it, as `Guard::wake` does: no waiter counted, no wake-up.
+            unsafe { luasync_wq_wake(self.head.get(), wake_count(nr), self.queued.as_ptr()) };
         }
     }
 
