@@ -63,11 +63,12 @@ fn new(state: &mut State) -> Result<Reply, LuaError> {
         .ok()
         .filter(|&c| (1..=Channel::MAX_CAPACITY).contains(&c))
         .ok_or_else(|| bad_capacity(n))?;
-    let slot = port::new_object::<Channel>(state);
-    // SAFETY: `slot` is the fresh private data of the object just pushed: valid for a
-    // `Channel`, aligned for it, and it never moves (the port frees it only after dropping
-    // the value in place).
-    unsafe { Channel::init_at(slot.as_ptr(), capacity) };
+    port::new_object::<Channel>(state, |slot| {
+        // SAFETY: `slot` is the private data of the object just made, which no lookup finds before
+        // this returns: valid for a `Channel`, aligned for it, and it never moves (`new_object`'s
+        // contract).
+        unsafe { Channel::init_at(slot.as_ptr(), capacity) }
+    });
     Ok(Reply::Pushed(1))
 }
 

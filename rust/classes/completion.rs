@@ -45,11 +45,12 @@ unsafe impl Private for Completion {
 
 /// `completion.new()`: a completion that is not done.
 fn new(state: &mut State) -> Result<Reply, LuaError> {
-    let slot = port::new_object::<Completion>(state);
-    // SAFETY: `slot` is the fresh private data of the object just pushed: valid for a
-    // `Completion`, aligned for it, and it never moves (the port frees it only after
-    // dropping the value in place).
-    unsafe { Completion::init_at(slot.as_ptr()) };
+    port::new_object::<Completion>(state, |slot| {
+        // SAFETY: `slot` is the private data of the object just made, which no lookup finds before
+        // this returns: valid for a `Completion`, aligned for it, and it never moves
+        // (`new_object`'s contract).
+        unsafe { Completion::init_at(slot.as_ptr()) }
+    });
     Ok(Reply::Pushed(1))
 }
 

@@ -46,11 +46,12 @@ const CLASS: Class = Class::LUASYNC_CLASS_condition;
 
 /// `condition.new()`: a condition nobody waits on.
 fn new(state: &mut State) -> Result<Reply, LuaError> {
-    let slot = port::new_object::<Condition>(state);
-    // SAFETY: `slot` is the fresh private data of the object just pushed: valid for a
-    // `Condition`, aligned for it, and it never moves (the port frees it only after
-    // dropping the value in place).
-    unsafe { Condition::init_at(slot.as_ptr()) };
+    port::new_object::<Condition>(state, |slot| {
+        // SAFETY: `slot` is the private data of the object just made, which no lookup finds before
+        // this returns: valid for a `Condition`, aligned for it, and it never moves (`new_object`'s
+        // contract).
+        unsafe { Condition::init_at(slot.as_ptr()) }
+    });
     Ok(Reply::Pushed(1))
 }
 

@@ -112,11 +112,12 @@ fn deadlock(method: &str) -> LuaError {
 /// `mutex.new([recursive])`: an unlocked mutex.
 fn new(state: &mut State) -> Result<Reply, LuaError> {
     let recursive = args::opt_boolean(state, 1, false)?;
-    let slot = port::new_object::<Mutex>(state);
-    // SAFETY: `slot` is the fresh private data of the object just pushed: valid for a
-    // `Mutex`, aligned for it, and it never moves (the port frees it only after dropping
-    // the value in place).
-    unsafe { Mutex::init_at(slot.as_ptr(), recursive) };
+    port::new_object::<Mutex>(state, |slot| {
+        // SAFETY: `slot` is the private data of the object just made, which no lookup finds before
+        // this returns: valid for a `Mutex`, aligned for it, and it never moves (`new_object`'s
+        // contract).
+        unsafe { Mutex::init_at(slot.as_ptr(), recursive) }
+    });
     Ok(Reply::Pushed(1))
 }
 

@@ -64,11 +64,12 @@ fn owner(state: &State, method: &str) -> Result<Owner, LuaError> {
 
 /// `rwsem.new()`: an rwsem nobody holds.
 fn new(state: &mut State) -> Result<Reply, LuaError> {
-    let slot = port::new_object::<Rwsem>(state);
-    // SAFETY: `slot` is the fresh private data of the object just pushed: valid for an
-    // `Rwsem`, aligned for it, and it never moves (the port frees it only after dropping
-    // the value in place).
-    unsafe { Rwsem::init_at(slot.as_ptr()) };
+    port::new_object::<Rwsem>(state, |slot| {
+        // SAFETY: `slot` is the private data of the object just made, which no lookup finds before
+        // this returns: valid for an `Rwsem`, aligned for it, and it never moves (`new_object`'s
+        // contract).
+        unsafe { Rwsem::init_at(slot.as_ptr()) }
+    });
     Ok(Reply::Pushed(1))
 }
 

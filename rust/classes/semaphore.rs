@@ -57,11 +57,12 @@ fn new(state: &mut State) -> Result<Reply, LuaError> {
             format_args!("count must be between 0 and {max}, got {n}"),
         ));
     };
-    let slot = port::new_object::<Semaphore>(state);
-    // SAFETY: `slot` is the fresh private data of the object just pushed: valid for a
-    // `Semaphore`, aligned for it, and it never moves (the port frees it only after
-    // dropping the value in place).
-    unsafe { Semaphore::init_at(slot.as_ptr(), count) };
+    port::new_object::<Semaphore>(state, |slot| {
+        // SAFETY: `slot` is the private data of the object just made, which no lookup finds before
+        // this returns: valid for a `Semaphore`, aligned for it, and it never moves (`new_object`'s
+        // contract).
+        unsafe { Semaphore::init_at(slot.as_ptr(), count) }
+    });
     Ok(Reply::Pushed(1))
 }
 

@@ -103,12 +103,19 @@ enum luasync_found {
 /*
  * Creates an object of @cls, pushes it and returns its private data:
  * zeroed, @size bytes of ops, aligned for any Rust type the classes use,
- * to be initialised in place before anything else can reach it. The object
- * holds a reference on the module until it is dropped. Raises on failure,
- * before anything is owned.
+ * to be initialised in place and then published. Until then no lookup finds
+ * the object. The object holds a reference on the module until it is
+ * dropped. Raises on failure, before anything is owned.
  */
 typedef void *luasync_port_newobject_t(struct lua_State *L, enum luasync_class cls);
 luasync_port_newobject_t luasync_port_newobject;
+
+/*
+ * Lets lookups find the object whose private data, just initialised, is
+ * @private (from luasync_port_newobject()). Never raises, never sleeps.
+ */
+typedef void luasync_port_publish_t(void *private);
+luasync_port_publish_t luasync_port_publish;
 
 /*
  * The private data of the object at @idx if it is a live object of @cls,

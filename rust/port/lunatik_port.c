@@ -12,12 +12,13 @@
  * classes are EXTERNAL: Lunatik keeps a pointer to a block of ours and never
  * frees it. The block is counted: the object holds one reference, dropped
  * when Lunatik releases or closes it, and every method call in flight holds
- * one (luasync_port_get/put), taken under rcu_read_lock_sched() from the
- * object's private pointer; a call that neither sleeps nor calls into Lua
- * only peeks (luasync_port_peek/unpeek), inside such an RCU read-side
- * section, without a reference. The last reference takes the block off the
- * list and drops its reference on the module; an RCU grace period later (no
- * reader and no peek left), the Rust value is dropped and the block freed.
+ * one (luasync_port_get/put), taken under rcu_read_lock_sched() on the
+ * block found for the object (see the index below); a call that neither
+ * sleeps nor calls into Lua only peeks (luasync_port_peek/unpeek), inside
+ * such an RCU read-side section, without a reference. The last reference
+ * takes the block off the list and drops its reference on the module; an
+ * RCU grace period later (no reader and no peek left; sometimes two, see
+ * the index), the Rust value is dropped and the block freed.
  * The sections are of the sched flavour, which is rcu_read_lock() with
  * preemption disabled and which call_rcu() and kfree_rcu() wait for (since
  * v5.0): it is inline, where preemptible RCU's lock and unlock are calls,
@@ -40,6 +41,7 @@
 #include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/debugfs.h>
+#include <linux/hash.h>
 #include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/seq_file.h>
@@ -65,6 +67,11 @@ struct luasync_port_block {
 	struct rcu_head rcu;
 	refcount_t refs;
 	enum luasync_class cls;
+	/* The object the block belongs to: the key of the index, never followed. */
+	const lunatik_object_t *object;
+	int state;		/* LUASYNC_PORT_{NEW,REACHABLE,GONE}: what lookups find */
+	bool late;		/* freed after a second grace period (see the index) */
+	struct hlist_node hash;	/* in luasync_port_index */
 	u64 id;			/* the object's number in the debugfs view */
 	struct list_head node;	/* in luasync_port_live */
 	u64 data[];	/* the Rust value, 8-byte aligned as kmalloc'd memory is */
@@ -119,16 +126,130 @@ static const lunatik_class_t *luasync_port_class(enum luasync_class cls)
 	return (unsigned int)cls < LUASYNC_NCLASSES ? &luasync_port_classes[cls] : NULL;
 }
 
+/* The states of a block: found by lookups from its publish to its release. */
+enum {
+	LUASYNC_PORT_NEW,
+	LUASYNC_PORT_REACHABLE,
+	LUASYNC_PORT_GONE,
+};
+
+/*
+ * Finding an object's block. A method's receiver is one of our objects when
+ * its userdata is as big as Lunatik makes them (lunatik_newpobject) and the
+ * pointer it holds is the object of a reachable block: the pointer is
+ * compared, never followed, so a userdata of any other kind (whatever it
+ * holds) is refused without reading past it. What Lunatik's own check reads,
+ * the class in the first user value, takes no part: a script can change it
+ * (debug.setuservalue), not the object the userdata points to.
+ *
+ * The index, a hash table of every block by object, changes under
+ * luasync_port_objects_lock with the list of live blocks: a block is in it
+ * from its creation to its last reference, and lookups take only the
+ * reachable ones (published, not released), so a block of a freed object
+ * and one of a new object at the same address can both be there. In front
+ * of it, a cache maps the hash of an object to the block last found for it,
+ * so that a lookup usually costs a load and three comparisons; a slot that
+ * holds another object's block, or an unreachable one, sends it to the
+ * index.
+ *
+ * The cache is written without a lock: by a lookup that found the block in
+ * the index (and by the publish), which writes the slot and then, after a
+ * full barrier, reads the block's state; and by the release, which sets that
+ * state and then, after a full barrier, empties the slot if it holds the
+ * block. One of the two sees the other, so once the lookup's RCU section
+ * ends no slot holds a released block. A reader that met the block in the
+ * slot meanwhile may have started after the last reference went, when the
+ * grace period before the free had already begun: so a lookup that had to
+ * empty the slot itself marks the block late, and its free waits for a
+ * second grace period (luasync_port_free), which that reader started before.
+ */
+#define LUASYNC_PORT_INDEX_BITS 12
+static DEFINE_HASHTABLE(luasync_port_index, LUASYNC_PORT_INDEX_BITS);
+
+#define LUASYNC_PORT_CACHE_BITS 10
+static struct luasync_port_block *luasync_port_cache[1 << LUASYNC_PORT_CACHE_BITS];
+
+static __always_inline struct luasync_port_block **luasync_port_slot(const lunatik_object_t *object)
+{
+	return &luasync_port_cache[hash_ptr(object, LUASYNC_PORT_CACHE_BITS)];
+}
+
+/*
+ * Puts @block in its cache slot, inside an RCU-sched section in which it is
+ * valid memory; takes it out again if its release came first (see above).
+ */
+static void luasync_port_cache_fill(struct luasync_port_block **slot,
+				    struct luasync_port_block *block)
+{
+	WRITE_ONCE(*slot, block);
+	/* Pairs with the barrier of luasync_port_forget(). */
+	smp_mb();
+	if (READ_ONCE(block->state) == LUASYNC_PORT_GONE) {
+		WRITE_ONCE(block->late, true);
+		cmpxchg(slot, block, NULL);
+	}
+}
+
+/*
+ * A miss of the cache, inside the caller's RCU-sched section: the reachable
+ * block of @object in the index, which then fills the slot; or NULL.
+ */
+static noinline struct luasync_port_block *luasync_port_index_find(const lunatik_object_t *object,
+								   struct luasync_port_block **slot)
+{
+	struct luasync_port_block *block;
+
+	hash_for_each_possible_rcu(luasync_port_index, block, hash, (unsigned long)object) {
+		/* Acquire: the value its publish initialised. */
+		if (block->object == object &&
+		    smp_load_acquire(&block->state) == LUASYNC_PORT_REACHABLE) {
+			luasync_port_cache_fill(slot, block);
+			return block;
+		}
+	}
+	return NULL;
+}
+
+/* Makes a block unreachable by lookups: at its release, once. */
+static void luasync_port_forget(struct luasync_port_block *block)
+{
+	WRITE_ONCE(block->state, LUASYNC_PORT_GONE);
+	/* Pairs with the barrier of luasync_port_cache_fill(). */
+	smp_mb();
+	cmpxchg(luasync_port_slot(block->object), block, NULL);
+}
+
+void luasync_port_publish(void *private)
+{
+	struct luasync_port_block *block = container_of(private, struct luasync_port_block, data[0]);
+
+	/*
+	 * A full barrier: the value the caller initialised comes before the
+	 * state that lets lookups reach it. Nothing else can have released the
+	 * object yet, but a release is never undone.
+	 */
+	rcu_read_lock_sched();
+	if (cmpxchg(&block->state, LUASYNC_PORT_NEW, LUASYNC_PORT_REACHABLE) == LUASYNC_PORT_NEW)
+		luasync_port_cache_fill(luasync_port_slot(block->object), block);
+	rcu_read_unlock_sched();
+}
+
 /*
  * An RCU callback: drops the value of a block whose last reference went and
- * frees the block. Runs in softirq context: the classes' drops never sleep (a
- * channel's message defers what could). Module exit waits for it
- * (rcu_barrier), so the module reference can go before it runs.
+ * frees the block, unless it is late (see the index): then it waits for one
+ * more grace period first. Runs in softirq context: the classes' drops never
+ * sleep (a channel's message defers what could). Module exit waits for it
+ * (rcu_barrier, twice), so the module reference can go before it runs.
  */
 static void luasync_port_free(struct rcu_head *head)
 {
 	struct luasync_port_block *block = container_of(head, struct luasync_port_block, rcu);
 
+	if (READ_ONCE(block->late)) {
+		WRITE_ONCE(block->late, false);
+		call_rcu(head, luasync_port_free);
+		return;
+	}
 	luasync_port_ops[block->cls]->drop(block->data);
 	kfree(block);
 }
@@ -147,6 +268,7 @@ static void luasync_port_unref(struct luasync_port_block *block)
 		return;
 	spin_lock_irqsave(&luasync_port_objects_lock, flags);
 	list_del(&block->node);
+	hash_del_rcu(&block->hash);
 	spin_unlock_irqrestore(&luasync_port_objects_lock, flags);
 	atomic64_inc(&luasync_port_stats[block->cls].freed);
 	/* After the peeks that may still look at it (luasync_port_peek). */
@@ -159,6 +281,7 @@ static void luasync_port_release(void *private)
 {
 	struct luasync_port_block *block = private;
 
+	luasync_port_forget(block);
 	luasync_port_ops[block->cls]->close(block->data);
 	luasync_port_unref(block);
 }
@@ -185,6 +308,7 @@ void *luasync_port_newobject(lua_State *L, enum luasync_class cls)
 	block = kzalloc(struct_size(block, data, DIV_ROUND_UP(size, sizeof(u64))), gfp);
 	if (block == NULL)
 		luaL_error(L, "%s: new: not enough memory", class->name);
+	block->object = object;
 	refcount_set(&block->refs, 1);
 	block->cls = cls;
 	block->id = atomic64_inc_return(&luasync_port_last_id);
@@ -192,13 +316,17 @@ void *luasync_port_newobject(lua_State *L, enum luasync_class cls)
 	__module_get(THIS_MODULE);
 	spin_lock_irqsave(&luasync_port_objects_lock, flags);
 	list_add_tail(&block->node, &luasync_port_live);
+	hash_add_rcu(luasync_port_index, &block->hash, (unsigned long)object);
 	spin_unlock_irqrestore(&luasync_port_objects_lock, flags);
 	atomic64_inc(&luasync_port_stats[cls].made);
 	object->private = block;
 	return block->data;
 }
 
-/* The class of the Lunatik object at @idx (its first user value), or NULL. */
+/*
+ * The class of the Lunatik object at @idx (its first user value), or NULL:
+ * what Lunatik's own check reads, here only to say why a lookup failed.
+ */
 static __always_inline const lunatik_class_t *luasync_port_classof(lua_State *L, int idx)
 {
 	const lunatik_class_t *class = NULL;
@@ -213,54 +341,42 @@ static __always_inline const lunatik_class_t *luasync_port_classof(lua_State *L,
 
 /*
  * The block of the live object of @cls at @idx, inside an RCU read-side
- * section that the caller ends; NULL (the section ended) otherwise, *@found
- * telling why. A block found is valid memory until the section ends; its
- * count may be 0 (its last reference just went).
+ * section that the caller ends; NULL (the section ended) otherwise. A block
+ * found is valid memory until the section ends; its count may be 0 (its last
+ * reference just went). See the index for how an object is recognised.
  */
-static __always_inline struct luasync_port_block *luasync_port_lookup(lua_State *L, int idx,
-						      enum luasync_class cls,
-						      enum luasync_found *found)
+static __always_inline struct luasync_port_block *luasync_port_find(lua_State *L, int idx,
+								    enum luasync_class cls)
 {
-	const lunatik_class_t *class = luasync_port_class(cls);
-	lunatik_object_t *object;
-	struct luasync_port_block *block;
+	void *userdata = lua_touserdata(L, idx);
+	const lunatik_object_t *object;
+	struct luasync_port_block **slot, *block;
 
-	*found = LUASYNC_OTHER;
-	if (class == NULL || luasync_port_classof(L, idx) != class)
+	/* NULL for what is not a userdata; a light userdata has no length. */
+	if (userdata == NULL || lua_rawlen(L, idx) != sizeof(lunatik_object_t *))
 		return NULL;
-	/* Lunatik's __gc leaves the userdata pointing to NULL. */
-	object = *(lunatik_object_t **)lua_touserdata(L, idx);
-	if (object == NULL) {
-		*found = LUASYNC_RELEASED;
-		return NULL;
-	}
-	/*
-	 * The user value names the class, but a script can change it
-	 * (debug.setuservalue): the object's own class, set when it was made,
-	 * is what counts, as in lunatik_isobject().
-	 */
-	if (object->class != class)
-		return NULL;
-	/*
-	 * The userdata on the stack holds the object; a close may take its
-	 * block out, which is dropped and freed a grace period after its last
-	 * reference goes.
-	 */
+	/* NULL once Lunatik's __gc released it; never followed. */
+	object = *(const lunatik_object_t **)userdata;
 	rcu_read_lock_sched();
-	block = READ_ONCE(object->private);
-	if (block == NULL) {
-		rcu_read_unlock_sched();
-		*found = LUASYNC_CLOSED;
-		return NULL;
+	slot = luasync_port_slot(object);
+	block = READ_ONCE(*slot);
+	/* Acquire: the value its publish initialised. */
+	if (unlikely(block == NULL || block->object != object ||
+		     smp_load_acquire(&block->state) != LUASYNC_PORT_REACHABLE)) {
+		block = luasync_port_index_find(object, slot);
+		if (block == NULL)
+			goto none;
 	}
-	*found = LUASYNC_FOUND;
-	return block;
+	if (block->cls == cls)
+		return block;
+none:
+	rcu_read_unlock_sched();
+	return NULL;
 }
 
 void *luasync_port_get(lua_State *L, int idx, enum luasync_class cls)
 {
-	enum luasync_found found;
-	struct luasync_port_block *block = luasync_port_lookup(L, idx, cls, &found);
+	struct luasync_port_block *block = luasync_port_find(L, idx, cls);
 
 	if (block == NULL)
 		return NULL;
@@ -274,8 +390,7 @@ void *luasync_port_get(lua_State *L, int idx, enum luasync_class cls)
 
 void *luasync_port_peek(lua_State *L, int idx, enum luasync_class cls)
 {
-	enum luasync_found found;
-	struct luasync_port_block *block = luasync_port_lookup(L, idx, cls, &found);
+	struct luasync_port_block *block = luasync_port_find(L, idx, cls);
 
 	if (block == NULL)
 		return NULL;
@@ -287,15 +402,25 @@ void *luasync_port_peek(lua_State *L, int idx, enum luasync_class cls)
 	return block->data;
 }
 
+/*
+ * Why luasync_port_find() failed, by the checks Lunatik's own lookup makes
+ * (lunatik_isobject()): the class in the first user value, the object's own
+ * class (a script can change the user value, not that), its private data.
+ */
 __cold enum luasync_found luasync_port_missing(lua_State *L, int idx, enum luasync_class cls)
 {
-	enum luasync_found found;
-	struct luasync_port_block *block = luasync_port_lookup(L, idx, cls, &found);
+	const lunatik_class_t *class = luasync_port_class(cls);
+	lunatik_object_t *object;
 
-	if (block == NULL)
-		return found;
-	/* Its block is still there, so the lookup failed on its count: closed. */
-	rcu_read_unlock_sched();
+	if (class == NULL || luasync_port_classof(L, idx) != class)
+		return LUASYNC_OTHER;
+	/* Lunatik's __gc leaves the userdata pointing to NULL. */
+	object = *(lunatik_object_t **)lua_touserdata(L, idx);
+	if (object == NULL)
+		return LUASYNC_RELEASED;
+	if (object->class != class)
+		return LUASYNC_OTHER;
+	/* A live object of the class that the lookup missed: closed since, or its count gone. */
 	return LUASYNC_CLOSED;
 }
 
@@ -846,7 +971,11 @@ static void luasync_port_forget_owners(void)
 void luasync_port_exit(void)
 {
 	debugfs_remove(luasync_port_debugfs);
-	/* The blocks freed after a grace period, then the references dropped from atomic context. */
+	/*
+	 * The blocks freed after a grace period (a late one's callback queues
+	 * one more), then the references dropped from atomic context.
+	 */
+	rcu_barrier();
 	rcu_barrier();
 	flush_work(&luasync_port_putter);
 	synchronize_rcu_tasks();

@@ -204,18 +204,23 @@ macro_rules! class_ops {
 }
 pub(crate) use class_ops;
 
-/// Creates an object of `T::CLASS`, pushes it, and returns its private data: zeroed memory
-/// for a `T`, aligned for it, that the caller must initialise in place at once (before
-/// anything else can reach the object). The object keeps the module loaded until it is
-/// dropped.
+/// Creates an object of `T::CLASS` and pushes it; `init` initialises its private data in
+/// place: zeroed memory for a `T`, aligned for it, that never moves (the port frees it only
+/// after dropping the value in place). No lookup finds the object before `init` returned.
+/// The object keeps the module loaded until it is dropped.
 ///
-/// Raises on failure (memory, or a runtime that cannot hold this class): call it owning
-/// nothing with a destructor.
-pub(crate) fn new_object<T: Private>(state: &mut State) -> NonNull<T> {
+/// Raises on failure (memory, or a runtime that cannot hold this class), before `init` is
+/// called: call it owning nothing with a destructor.
+pub(crate) fn new_object<T: Private>(state: &mut State, init: impl FnOnce(NonNull<T>)) {
     // SAFETY: `state` is the state of the running call.
     let private = unsafe { bindings::luasync_port_newobject(state.as_ptr(), T::CLASS) };
     // The port raises rather than returning null for one of its own classes.
-    NonNull::new(private.cast()).unwrap_or(NonNull::dangling())
+    let Some(slot) = NonNull::new(private) else {
+        return;
+    };
+    init(slot.cast());
+    // SAFETY: `private` came from `luasync_port_newobject` and `init` initialised it.
+    unsafe { bindings::luasync_port_publish(private) };
 }
 
 /// Why the value at an index is not a live object of the class asked for.

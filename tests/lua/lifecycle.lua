@@ -26,6 +26,46 @@ collectgarbage()
 collectgarbage()
 t:is(env.modulerefs(), before, "600 objects created, used and dropped: every one released its module reference")
 
+-- More live objects than the module's lookup cache has slots (1024), so that
+-- objects evict each other: each is still found as itself, of its own class,
+-- and the closed ones are refused.
+do
+	local n = 1500
+	local cs = {} ---@type completion[]
+	local ss = {} ---@type semaphore[]
+	for i = 1, n do
+		cs[i], ss[i] = completion.new(), semaphore.new(0)
+	end
+	for i = 1, n, 3 do
+		local c, s = cs[i] --[[@as completion]], ss[i] --[[@as semaphore]]
+		c:close()
+		s:close()
+	end
+	local found, refused, wrong = 0, 0, 0
+	local function tally(i, closed, ok, result)
+		if i % 3 == 1 then
+			refused = refused + ((not ok and string.find(tostring(result), closed, 1, true)) and 1 or 0)
+		elseif ok and result == true then
+			found = found + 1
+		else
+			wrong = wrong + 1
+		end
+	end
+	local up, done = getmetatable(ss[1]).up, getmetatable(cs[1]).done
+	for i = n, 1, -1 do
+		local c, s = cs[i] --[[@as completion]], ss[i] --[[@as semaphore]]
+		tally(i, "got closed completion", pcall(function() c:complete() return c:trywait() and not c:done() end))
+		tally(i, "got closed semaphore", pcall(function() s:up() return s:trydown() and not s:trydown() end))
+		-- and the other class's methods refuse it
+		if pcall(up, c) or pcall(done, s) then
+			wrong = wrong + 1
+		end
+	end
+	t:is(found, 2000, "3000 objects: the 2000 open ones each still found as itself")
+	t:is(refused, 1000, "and the 1000 closed ones refused as closed")
+	t:is(wrong, 0, "and none found as an object of the other class")
+end
+
 local c = completion.new()
 getmetatable(c).__gc(c)
 t:is(tostring(c), "completion (released)", "tostring of a completion released by hand")

@@ -3,7 +3,7 @@
 
 use std::alloc::{alloc_zeroed, dealloc, handle_alloc_error, Layout};
 use std::ffi::{c_char, c_int, c_void, CStr};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use super::object;
@@ -68,6 +68,8 @@ pub(super) fn openers(
 struct Header {
     refs: AtomicUsize,
     class: Class,
+    /// Set by `luasync_port_publish`: lookups find the object from then on.
+    published: AtomicBool,
 }
 
 /// Where the private data starts in a block.
@@ -157,6 +159,7 @@ unsafe extern "C" fn luasync_port_newobject(l: *mut lua_State, class: Class) -> 
         header.write(Header {
             refs: AtomicUsize::new(1),
             class,
+            published: AtomicBool::new(false),
         });
         object::set_private(obj, header.cast());
     }
@@ -165,6 +168,14 @@ unsafe extern "C" fn luasync_port_newobject(l: *mut lua_State, class: Class) -> 
     unsafe { header.cast::<u8>().add(DATA).cast() }
 }
 const _: b::luasync_port_newobject_t = Some(luasync_port_newobject);
+
+#[no_mangle]
+unsafe extern "C" fn luasync_port_publish(private: *mut c_void) {
+    // SAFETY: `private` came from `luasync_port_newobject`: the data of a live block.
+    let header = unsafe { &*private.cast::<u8>().sub(DATA).cast::<Header>() };
+    header.published.store(true, Ordering::Release);
+}
+const _: b::luasync_port_publish_t = Some(luasync_port_publish);
 
 /// The live object of `class` at `idx`, counted; or what was there instead.
 ///
@@ -189,7 +200,8 @@ unsafe fn lookup(
         // The object's own reference is dropped only after that, so the count is not 0.
         let taken = (*obj).with_private(|private| {
             let header = private.cast::<Header>();
-            (!header.is_null()).then(|| {
+            // Not yet published: nothing that is not the maker can tell it exists.
+            (!header.is_null() && (*header).published.load(Ordering::Acquire)).then(|| {
                 (*header).refs.fetch_add(1, Ordering::SeqCst);
                 header
             })
