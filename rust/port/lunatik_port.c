@@ -149,11 +149,11 @@ enum {
  * and one of a new object at the same address can both be there. In front
  * of it, a cache maps the hash of an object to the block last found for it,
  * so that a lookup usually costs a load and three comparisons; a slot that
- * holds another object's block, or an unreachable one, sends it to the
- * index.
+ * holds another object's block, or an unreachable one, sends it the long
+ * way (luasync_port_miss).
  *
- * The cache is written without a lock: by a lookup that found the block in
- * the index (and by the publish), which writes the slot and then, after a
+ * The cache is written without a lock: by a lookup that found the block the
+ * long way (and by the publish), which writes the slot and then, after a
  * full barrier, reads the block's state; and by the release, which sets that
  * state and then, after a full barrier, empties the slot if it holds the
  * block. One of the two sees the other, so once the lookup's RCU section
@@ -167,9 +167,18 @@ enum {
 static DEFINE_HASHTABLE(luasync_port_index, LUASYNC_PORT_INDEX_BITS);
 
 #define LUASYNC_PORT_CACHE_BITS 10
-static struct luasync_port_block *luasync_port_cache[1 << LUASYNC_PORT_CACHE_BITS];
+/*
+ * A slot of the cache. The object is a hint, read first so that a miss does
+ * not read the block of another object; what counts is the block's own.
+ */
+struct luasync_port_slot {
+	const lunatik_object_t *object;
+	struct luasync_port_block *block;
+};
 
-static __always_inline struct luasync_port_block **luasync_port_slot(const lunatik_object_t *object)
+static struct luasync_port_slot luasync_port_cache[1 << LUASYNC_PORT_CACHE_BITS];
+
+static __always_inline struct luasync_port_slot *luasync_port_slot(const lunatik_object_t *object)
 {
 	return &luasync_port_cache[hash_ptr(object, LUASYNC_PORT_CACHE_BITS)];
 }
@@ -178,34 +187,29 @@ static __always_inline struct luasync_port_block **luasync_port_slot(const lunat
  * Puts @block in its cache slot, inside an RCU-sched section in which it is
  * valid memory; takes it out again if its release came first (see above).
  */
-static void luasync_port_cache_fill(struct luasync_port_block **slot,
+static void luasync_port_cache_fill(struct luasync_port_slot *slot,
 				    struct luasync_port_block *block)
 {
-	WRITE_ONCE(*slot, block);
+	WRITE_ONCE(slot->block, block);
+	WRITE_ONCE(slot->object, block->object);
 	/* Pairs with the barrier of luasync_port_forget(). */
 	smp_mb();
 	if (READ_ONCE(block->state) == LUASYNC_PORT_GONE) {
 		WRITE_ONCE(block->late, true);
-		cmpxchg(slot, block, NULL);
+		cmpxchg(&slot->block, block, NULL);
 	}
 }
 
-/*
- * A miss of the cache, inside the caller's RCU-sched section: the reachable
- * block of @object in the index, which then fills the slot; or NULL.
- */
-static noinline struct luasync_port_block *luasync_port_index_find(const lunatik_object_t *object,
-								   struct luasync_port_block **slot)
+/* The reachable block of @object in the index, inside an RCU-sched section; or NULL. */
+static struct luasync_port_block *luasync_port_index_find(const lunatik_object_t *object)
 {
 	struct luasync_port_block *block;
 
 	hash_for_each_possible_rcu(luasync_port_index, block, hash, (unsigned long)object) {
 		/* Acquire: the value its publish initialised. */
 		if (block->object == object &&
-		    smp_load_acquire(&block->state) == LUASYNC_PORT_REACHABLE) {
-			luasync_port_cache_fill(slot, block);
+		    smp_load_acquire(&block->state) == LUASYNC_PORT_REACHABLE)
 			return block;
-		}
 	}
 	return NULL;
 }
@@ -216,7 +220,7 @@ static void luasync_port_forget(struct luasync_port_block *block)
 	WRITE_ONCE(block->state, LUASYNC_PORT_GONE);
 	/* Pairs with the barrier of luasync_port_cache_fill(). */
 	smp_mb();
-	cmpxchg(luasync_port_slot(block->object), block, NULL);
+	cmpxchg(&luasync_port_slot(block->object)->block, block, NULL);
 }
 
 void luasync_port_publish(void *private)
@@ -340,6 +344,37 @@ static __always_inline const lunatik_class_t *luasync_port_classof(lua_State *L,
 }
 
 /*
+ * A miss of the cache, inside the caller's RCU-sched section: the reachable
+ * block of @object, which then fills @slot; or NULL. A userdata that passes
+ * Lunatik's own check for @cls (the class its first user value names, and
+ * the object's own class) leads to the block through the object's private
+ * data, which Lunatik empties when it closes the object: one object to
+ * read, however many there are. The index, whose chains grow with the
+ * number of objects, is asked about any other userdata: one whose user
+ * value a script changed, an object of another class, not an object.
+ */
+static noinline struct luasync_port_block *luasync_port_miss(lua_State *L, int idx,
+							     const lunatik_object_t *object,
+							     enum luasync_class cls,
+							     struct luasync_port_slot *slot)
+{
+	const lunatik_class_t *class = luasync_port_class(cls);
+	struct luasync_port_block *block;
+
+	if (object != NULL && class != NULL && luasync_port_classof(L, idx) == class &&
+	    object->class == class)
+		block = READ_ONCE(object->private);
+	else
+		block = luasync_port_index_find(object);
+	/* Acquire: the value its publish initialised. */
+	if (block == NULL || block->object != object ||
+	    smp_load_acquire(&block->state) != LUASYNC_PORT_REACHABLE)
+		return NULL;
+	luasync_port_cache_fill(slot, block);
+	return block;
+}
+
+/*
  * The block of the live object of @cls at @idx, inside an RCU read-side
  * section that the caller ends; NULL (the section ended) otherwise. A block
  * found is valid memory until the section ends; its count may be 0 (its last
@@ -350,7 +385,8 @@ static __always_inline struct luasync_port_block *luasync_port_find(lua_State *L
 {
 	void *userdata = lua_touserdata(L, idx);
 	const lunatik_object_t *object;
-	struct luasync_port_block **slot, *block;
+	struct luasync_port_slot *slot;
+	struct luasync_port_block *block;
 
 	/* NULL for what is not a userdata; a light userdata has no length. */
 	if (userdata == NULL || lua_rawlen(L, idx) != sizeof(lunatik_object_t *))
@@ -359,11 +395,11 @@ static __always_inline struct luasync_port_block *luasync_port_find(lua_State *L
 	object = *(const lunatik_object_t **)userdata;
 	rcu_read_lock_sched();
 	slot = luasync_port_slot(object);
-	block = READ_ONCE(*slot);
+	block = READ_ONCE(slot->object) == object ? READ_ONCE(slot->block) : NULL;
 	/* Acquire: the value its publish initialised. */
 	if (unlikely(block == NULL || block->object != object ||
 		     smp_load_acquire(&block->state) != LUASYNC_PORT_REACHABLE)) {
-		block = luasync_port_index_find(object, slot);
+		block = luasync_port_miss(L, idx, object, cls, slot);
 		if (block == NULL)
 			goto none;
 	}
