@@ -349,9 +349,12 @@ static __always_inline const lunatik_class_t *luasync_port_classof(lua_State *L,
  * Lunatik's own check for @cls (the class its first user value names, and
  * the object's own class) leads to the block through the object's private
  * data, which Lunatik empties when it closes the object: one object to
- * read, however many there are. The index, whose chains grow with the
- * number of objects, is asked about any other userdata: one whose user
- * value a script changed, an object of another class, not an object.
+ * read, however many there are. That path trusts, as Lunatik's own checks
+ * do, that a userdata whose first user value is our class is a Lunatik
+ * object (a script with the debug library can copy that value to another
+ * userdata). The index, whose chains grow with the number of objects, is
+ * asked about any other userdata: one whose user value a script changed,
+ * an object of another class, not an object.
  */
 static noinline struct luasync_port_block *luasync_port_miss(lua_State *L, int idx,
 							     const lunatik_object_t *object,
@@ -448,7 +451,8 @@ __cold enum luasync_found luasync_port_missing(lua_State *L, int idx, enum luasy
 	const lunatik_class_t *class = luasync_port_class(cls);
 	lunatik_object_t *object;
 
-	if (class == NULL || luasync_port_classof(L, idx) != class)
+	if (class == NULL || luasync_port_classof(L, idx) != class ||
+	    lua_rawlen(L, idx) != sizeof(lunatik_object_t *))
 		return LUASYNC_OTHER;
 	/* Lunatik's __gc leaves the userdata pointing to NULL. */
 	object = *(lunatik_object_t **)lua_touserdata(L, idx);
