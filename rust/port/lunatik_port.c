@@ -329,7 +329,7 @@ void *luasync_port_newobject(lua_State *L, enum luasync_class cls)
 
 /*
  * The class of the Lunatik object at @idx (its first user value), or NULL:
- * what Lunatik's own check reads, here only to say why a lookup failed.
+ * what Lunatik's own check reads first (lunatik_isobject()).
  */
 static __always_inline const lunatik_class_t *luasync_port_classof(lua_State *L, int idx)
 {
@@ -344,28 +344,38 @@ static __always_inline const lunatik_class_t *luasync_port_classof(lua_State *L,
 }
 
 /*
+ * Whether @object, read from the pointer-sized userdata at @idx, is a
+ * Lunatik object of @class by Lunatik's own check: the class its first user
+ * value names, then the object's own class, which a script cannot change.
+ * That check trusts a userdata whose user value is the class to hold a
+ * Lunatik object (a script with the debug library can copy the value to
+ * another userdata): @object is followed only after it passes.
+ */
+static bool luasync_port_isobject(lua_State *L, int idx, const lunatik_object_t *object,
+				  const lunatik_class_t *class)
+{
+	return object != NULL && class != NULL && luasync_port_classof(L, idx) == class &&
+	       object->class == class;
+}
+
+/*
  * A miss of the cache, inside the caller's RCU-sched section: the reachable
  * block of @object, which then fills @slot; or NULL. A userdata that passes
  * Lunatik's own check for @cls (the class its first user value names, and
  * the object's own class) leads to the block through the object's private
  * data, which Lunatik empties when it closes the object: one object to
- * read, however many there are. That path trusts, as Lunatik's own checks
- * do, that a userdata whose first user value is our class is a Lunatik
- * object (a script with the debug library can copy that value to another
- * userdata). The index, whose chains grow with the number of objects, is
- * asked about any other userdata: one whose user value a script changed,
- * an object of another class, not an object.
+ * read, however many there are. The index, whose chains grow with the
+ * number of objects, is asked about any other userdata: one whose user
+ * value a script changed, an object of another class, not an object.
  */
 static noinline struct luasync_port_block *luasync_port_miss(lua_State *L, int idx,
 							     const lunatik_object_t *object,
 							     enum luasync_class cls,
 							     struct luasync_port_slot *slot)
 {
-	const lunatik_class_t *class = luasync_port_class(cls);
 	struct luasync_port_block *block;
 
-	if (object != NULL && class != NULL && luasync_port_classof(L, idx) == class &&
-	    object->class == class)
+	if (luasync_port_isobject(L, idx, object, luasync_port_class(cls)))
 		block = READ_ONCE(object->private);
 	else
 		block = luasync_port_index_find(object);
@@ -449,15 +459,16 @@ void *luasync_port_peek(lua_State *L, int idx, enum luasync_class cls)
 __cold enum luasync_found luasync_port_missing(lua_State *L, int idx, enum luasync_class cls)
 {
 	const lunatik_class_t *class = luasync_port_class(cls);
-	lunatik_object_t *object;
+	const lunatik_object_t *object;
 
 	if (class == NULL || luasync_port_classof(L, idx) != class ||
 	    lua_rawlen(L, idx) != sizeof(lunatik_object_t *))
 		return LUASYNC_OTHER;
 	/* Lunatik's __gc leaves the userdata pointing to NULL. */
-	object = *(lunatik_object_t **)lua_touserdata(L, idx);
+	object = *(const lunatik_object_t **)lua_touserdata(L, idx);
 	if (object == NULL)
 		return LUASYNC_RELEASED;
+	/* Followed on the trust luasync_port_isobject() describes. */
 	if (object->class != class)
 		return LUASYNC_OTHER;
 	/* A live object of the class that the lookup missed: closed since, or its count gone. */
