@@ -30,12 +30,12 @@ void luasync_wq_show_waiters(struct wait_queue_head *wq, struct seq_file *m);
 void luasync_wq_wake_locked(struct wait_queue_head *wq, int nr);
 void luasync_wq_wake(struct wait_queue_head *wq, int nr, const u32 *queued);
 void luasync_set_current_interruptible(void);
-void luasync_wq_set_interruptible(void);
+void luasync_wq_begin(struct wait_queue_head *wq, struct luasync_waiter *waiter);
 void luasync_set_current_running(void);
 bool luasync_current_should_abort(void);
 void luasync_sleep(ktime_t *deadline, u64 slack);
-unsigned long luasync_wq_sleep(struct wait_queue_head *wq, unsigned long flags,
-			       ktime_t *deadline, u64 slack);
+int luasync_wq_round(struct wait_queue_head *wq, unsigned long *flags, ktime_t *deadline,
+		     u64 slack, bool expired);
 void luasync_wq_leave(struct wait_queue_head *wq, struct luasync_waiter *waiter);
 
 unsigned long luasync_wq_lock(struct wait_queue_head *wq)
@@ -86,10 +86,33 @@ void luasync_wq_show_waiters(struct wait_queue_head *wq, struct seq_file *m)
 	spin_unlock_irqrestore(&wq->lock, flags);
 }
 
-/* Wakes up to @nr exclusive waiters, all of them when @nr is 0. */
+/*
+ * Wakes up to @nr exclusive waiters, all of them when @nr is 0, as
+ * __wake_up_locked() does. For one waiter whose entry is first on the queue,
+ * exclusive, and made by luasync_wq_enqueue() (so its wake function is
+ * default_wake_function()), that walk would call
+ * try_to_wake_up(task, TASK_NORMAL, 0) on it and stop if the task was asleep:
+ * wake_up_process() is that call, without the walk and its indirect call.
+ * A task that was awake already (woken, not yet off the queue) makes it
+ * walk the queue as the kernel does, from the first entry.
+ */
+static void luasync_wq_wake_some(struct wait_queue_head *wq, int nr)
+{
+	struct wait_queue_entry *first;
+
+	if (nr == 1) {
+		first = list_first_entry_or_null(&wq->head, struct wait_queue_entry, entry);
+		if (first != NULL && (first->flags & WQ_FLAG_EXCLUSIVE) &&
+		    first->func == default_wake_function && wake_up_process(first->private))
+			return;
+	}
+	__wake_up_locked(wq, TASK_NORMAL, nr);
+}
+
+/* Wakes up to @nr exclusive waiters, all of them when @nr is 0; @wq's lock held. */
 void luasync_wq_wake_locked(struct wait_queue_head *wq, int nr)
 {
-	__wake_up_locked(wq, TASK_NORMAL, nr);
+	luasync_wq_wake_some(wq, nr);
 }
 
 /*
@@ -104,27 +127,13 @@ void luasync_wq_wake(struct wait_queue_head *wq, int nr, const u32 *queued)
 
 	spin_lock_irqsave(&wq->lock, flags);
 	if (READ_ONCE(*queued) != 0)
-		__wake_up_locked(wq, TASK_NORMAL, nr);
+		luasync_wq_wake_some(wq, nr);
 	spin_unlock_irqrestore(&wq->lock, flags);
 }
 
 void luasync_set_current_interruptible(void)
 {
 	set_current_state(TASK_INTERRUPTIBLE);
-}
-
-/*
- * The state before a sleep on a queue whose lock the caller holds: a plain
- * store, as do_wait_for_common() makes. Whoever wakes a waiter of the queue
- * takes its lock first, and so sees the state once the waiter let the lock
- * go; schedule() does not sleep for a signal or a kthread_stop()
- * (TIF_NOTIFY_SIGNAL) that comes after the waiter's check. A waiter that
- * also looks at something a waker changes without that lock puts a full
- * barrier between this store and the look itself.
- */
-void luasync_wq_set_interruptible(void)
-{
-	__set_current_state(TASK_INTERRUPTIBLE);
 }
 
 void luasync_set_current_running(void)
@@ -135,17 +144,24 @@ void luasync_set_current_running(void)
 /*
  * A wait ends with "interrupted" when a signal is pending or when the caller
  * is a kernel thread that kthread_stop() asked to stop. (On 6.12 kthread_stop()
- * also sets TIF_NOTIFY_SIGNAL; the explicit test does not rely on that.) A
- * poll from interrupt context never is: current is then whatever task the
+ * also sets TIF_NOTIFY_SIGNAL; the explicit test does not rely on that, which
+ * a task can keep signal_pending() from seeing: PF_NO_NOTIFY_SIGNAL.) A poll
+ * from interrupt context never is: current is then whatever task the
  * interrupt came in, whose signals are not the poller's.
  */
-bool luasync_current_should_abort(void)
+static __always_inline bool luasync_should_abort(void)
 {
 	if (!in_task())
 		return false;
 	if (signal_pending(current))
 		return true;
 	return (current->flags & PF_KTHREAD) && kthread_should_stop();
+}
+
+/* luasync_should_abort(), for Rust; luasync_wq_round() has it inline. */
+bool luasync_current_should_abort(void)
+{
+	return luasync_should_abort();
 }
 
 /*
@@ -162,17 +178,52 @@ void luasync_sleep(ktime_t *deadline, u64 slack)
 }
 
 /*
- * Lets @wq's lock go (taken with @flags), sleeps as luasync_sleep() does,
- * then takes the lock again and returns its new flags: one call for the
- * three steps of every sleep on a queue.
+ * The start of a wait on @wq, whose lock the caller holds: @waiter queued as
+ * luasync_wq_enqueue() queues it, and the task state set for the first
+ * round (see luasync_wq_round()).
  */
-unsigned long luasync_wq_sleep(struct wait_queue_head *wq, unsigned long flags,
-			       ktime_t *deadline, u64 slack)
+void luasync_wq_begin(struct wait_queue_head *wq, struct luasync_waiter *waiter)
 {
-	spin_unlock_irqrestore(&wq->lock, flags);
+	luasync_wq_enqueue(wq, waiter);
+	__set_current_state(TASK_INTERRUPTIBLE);
+}
+
+/* What luasync_wq_round() did; rust/sync/waitqueue.rs has the same values. */
+enum luasync_wq_round {
+	LUASYNC_WQ_SLEPT = 0,
+	LUASYNC_WQ_INTERRUPTED = 1,
+	LUASYNC_WQ_TIMEOUT = 2,
+};
+
+/*
+ * One round of a wait on @wq whose condition the caller just found false
+ * and whose queue it found open, holding @wq's lock with *@flags, in the
+ * state luasync_wq_begin() or the previous round set. Gives up, in the
+ * kernel's order, when a signal or a stop is pending
+ * (luasync_should_abort()), then when @expired. Otherwise lets the
+ * lock go, sleeps as luasync_sleep() does until woken or @deadline, takes
+ * the lock again (its new flags in *@flags), and sets the state for the next
+ * round before the caller looks at the condition again.
+ *
+ * The state is a plain store, as do_wait_for_common() makes: whoever wakes a
+ * waiter of the queue takes its lock first, and so sees it once the waiter
+ * let the lock go. schedule() does not sleep for a signal or a
+ * kthread_stop() (TIF_NOTIFY_SIGNAL) that comes after the check, and the
+ * next round sees it. A waiter that also looks at something a waker changes
+ * without that lock puts a full barrier between this store and the look.
+ */
+int luasync_wq_round(struct wait_queue_head *wq, unsigned long *flags, ktime_t *deadline,
+		     u64 slack, bool expired)
+{
+	if (luasync_should_abort())
+		return LUASYNC_WQ_INTERRUPTED;
+	if (expired)
+		return LUASYNC_WQ_TIMEOUT;
+	spin_unlock_irqrestore(&wq->lock, *flags);
 	luasync_sleep(deadline, slack);
-	spin_lock_irqsave(&wq->lock, flags);
-	return flags;
+	spin_lock_irqsave(&wq->lock, *flags);
+	__set_current_state(TASK_INTERRUPTIBLE);
+	return LUASYNC_WQ_SLEPT;
 }
 
 /* The end of a wait, under @wq's lock: @waiter off the queue, the task running. */

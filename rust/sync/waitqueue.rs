@@ -49,16 +49,17 @@ extern "C" {
     );
     fn luasync_wq_watch(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
     fn luasync_set_current_interruptible();
-    fn luasync_wq_set_interruptible();
+    fn luasync_wq_begin(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
     fn luasync_set_current_running();
     fn luasync_current_should_abort() -> bool;
     fn luasync_sleep(deadline: *mut bindings::ktime_t, slack: u64);
-    fn luasync_wq_sleep(
+    fn luasync_wq_round(
         wq: *mut bindings::wait_queue_head,
-        flags: kernel::ffi::c_ulong,
+        flags: *mut kernel::ffi::c_ulong,
         deadline: *mut bindings::ktime_t,
         slack: u64,
-    ) -> kernel::ffi::c_ulong;
+        expired: bool,
+    ) -> kernel::ffi::c_int;
     fn luasync_wq_leave(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
 }
 
@@ -72,7 +73,7 @@ pub(crate) struct Waiter {
 }
 
 impl Waiter {
-    /// A waiter to be queued; `luasync_wq_enqueue` initialises it.
+    /// A waiter to be queued; `luasync_wq_enqueue` or `luasync_wq_begin` initialises it.
     pub(crate) fn uninit() -> Self {
         Self {
             entry: Opaque::uninit(),
@@ -335,17 +336,16 @@ impl<T> Guard<'_, T> {
         unsafe { luasync_wq_wake_locked(self.queue.head.get(), wake_count(nr)) };
     }
 
-    /// Why a wait whose `take` just failed must end now, in the kernel's order after the
-    /// success: closed, then interrupted, then (`expired`) the timeout.
-    fn give_up(&self, expired: bool) -> Option<WaitError> {
+    /// Why a poll whose `take` just failed ends, in the kernel's order after the success:
+    /// closed, then interrupted, then the timeout.
+    fn poll_failure(&self) -> WaitError {
         if self.queue.closed.load(Ordering::Relaxed) {
-            return Some(WaitError::Closed);
+            WaitError::Closed
+        } else if should_abort() {
+            WaitError::Interrupted
+        } else {
+            WaitError::Timeout
         }
-        // SAFETY: only reads the current task's flags.
-        if unsafe { luasync_current_should_abort() } {
-            return Some(WaitError::Interrupted);
-        }
-        expired.then_some(WaitError::Timeout)
     }
 
     /// Sleeps until `take` succeeds on the state, the queue is closed, the caller is
@@ -360,19 +360,25 @@ impl<T> Guard<'_, T> {
         timeout: Timeout,
         mut take: impl FnMut(&mut T) -> bool,
     ) -> Result<(), WaitError> {
-        if take(&mut **self) {
-            return Ok(());
-        }
         let deadline = timeout.deadline();
-        // A poll gives up now; a wait asks the same before each sleep, below.
+        // A poll looks once and gives up.
         if deadline == Deadline::Now {
-            return Err(self.give_up(true).unwrap_or(WaitError::Timeout));
+            if take(&mut **self) {
+                return Ok(());
+            }
+            return Err(self.poll_failure());
         }
         let head = self.queue.head.get();
         let entry = Waiter::uninit();
+        // The task state is set before `take` first looks, and again by every round below
+        // before it looks again: a waker that changes what `take` reads after it looked then
+        // finds the task interruptible and wakes it, so the sleep returns at once. Wakers of
+        // this queue take its lock before they wake, so they see the state; a `take` that
+        // reads the close of a queue the task watches reads it with
+        // `WaitQueue::closed_for_watcher`, which has the barrier that case needs.
         // SAFETY: the lock is held; `entry` lives on this stack frame, is not moved, and is
         // removed from the queue below, under the lock, before the frame ends.
-        unsafe { luasync_wq_enqueue(head, entry.get()) };
+        unsafe { luasync_wq_begin(head, entry.get()) };
         // Counted in before the next `take`: see the module documentation.
         self.queue.queued.fetch_add(1, Ordering::SeqCst);
         let mut at = match deadline {
@@ -381,31 +387,36 @@ impl<T> Guard<'_, T> {
         };
         let mut expired = false;
         let result = loop {
-            // The state is set before `take` looks: a waker that changes what `take` reads
-            // after it looked then finds the task interruptible and wakes it, so the sleep
-            // below returns at once. A plain store, as the kernel's completion makes:
-            // wakers of this queue take its lock before they wake, so they see it. A
-            // `take` that reads the close of a queue the task watches reads it with
-            // `WaitQueue::closed_for_watcher`, which has the barrier that case needs.
-            // schedule() does not sleep for a signal or a stop that comes after the check.
-            // SAFETY: only changes the state of the current task; the lock is held.
-            unsafe { luasync_wq_set_interruptible() };
             if take(&mut **self) {
                 break Ok(());
             }
-            if let Some(error) = self.give_up(expired) {
-                break Err(error);
+            if self.queue.closed.load(Ordering::Relaxed) {
+                break Err(WaitError::Closed);
             }
-            // SAFETY: the guard holds the lock with these flags, and the helper takes it again
-            // before it returns, with the new flags that replace them, so nothing reads the
-            // state without it; the task state is set; the deadline pointer is null or a
-            // valid absolute `CLOCK_MONOTONIC` time that lives across the call.
-            self.flags =
-                unsafe { luasync_wq_sleep(head, self.flags, at_ptr(&mut at), TIMER_SLACK_NS) };
+            // Gives up (interrupted, then timed out), or sleeps and sets the state again.
+            // SAFETY: the guard holds the lock with the flags `self.flags` points to, and the
+            // helper takes it again before it returns from a sleep, with the new flags that
+            // replace them there, so nothing reads the state without it; the task state is
+            // set; the deadline pointer is null or a valid absolute `CLOCK_MONOTONIC` time
+            // that lives across the call.
+            let round = unsafe {
+                luasync_wq_round(
+                    head,
+                    &mut self.flags,
+                    at_ptr(&mut at),
+                    TIMER_SLACK_NS,
+                    expired,
+                )
+            };
+            match round {
+                ROUND_INTERRUPTED => break Err(WaitError::Interrupted),
+                ROUND_TIMEOUT => break Err(WaitError::Timeout),
+                _ => {}
+            }
             expired = matches!(deadline, Deadline::At(at) if timeout::now() >= at);
         };
         self.queue.count_out();
-        // SAFETY: the lock is held and `entry` is on the queue since `luasync_wq_enqueue`.
+        // SAFETY: the lock is held and `entry` is on the queue since `luasync_wq_begin`.
         unsafe { luasync_wq_leave(head, entry.get()) };
         result
     }
@@ -419,6 +430,11 @@ fn wake_count(nr: Option<u32>) -> kernel::ffi::c_int {
         None => 0,
     }
 }
+
+/// `luasync_wq_round` gave up: a signal or a stop is pending (`LUASYNC_WQ_INTERRUPTED`).
+const ROUND_INTERRUPTED: kernel::ffi::c_int = 1;
+/// `luasync_wq_round` gave up: the deadline passed (`LUASYNC_WQ_TIMEOUT`).
+const ROUND_TIMEOUT: kernel::ffi::c_int = 2;
 
 /// How much later than its deadline a timed sleep may end, so the timer can be batched with
 /// others (the kernel's default timer slack for normal tasks).
