@@ -84,9 +84,11 @@ where
     // SAFETY: the caller passes the state of the running C function; the handle lives
     // only during this call.
     let mut state = unsafe { State::from_raw(raw) };
-    // Everything `inner` owned is dropped when it returns.
+    // Everything `inner` owned is dropped when it returns. Read in place: the outcome is
+    // as big as its largest kind (a text or an error message), and a copy of it would
+    // cost every call.
     let outcome = inner(&mut state);
-    match outcome {
+    match &outcome {
         Ok(reply) => push(&state, reply),
         Err(error) => raise(&state, error),
     }
@@ -106,7 +108,7 @@ pub(crate) unsafe fn trampoline_with<A: Copy>(
     // SAFETY: as in `trampoline`.
     let mut state = unsafe { State::from_raw(raw) };
     let outcome = inner(&mut state, arg);
-    match outcome {
+    match &outcome {
         Ok(reply) => push(&state, reply),
         Err(error) => raise(&state, error),
     }
@@ -130,7 +132,7 @@ pub(crate) unsafe fn enter<T: Copy>(
     match inner(&mut state) {
         Ok(value) => Some(value),
         Err(error) => {
-            raise(&state, error);
+            raise(&state, &error);
             None
         }
     }
@@ -139,8 +141,8 @@ pub(crate) unsafe fn enter<T: Copy>(
 /// Pushes a reply; may raise a memory error, which is safe here (see the rule). The
 /// replies of the calls made most often are pushed inline, the others out of line.
 #[inline(always)]
-fn push(state: &State, reply: Reply) -> c_int {
-    match reply {
+fn push(state: &State, reply: &Reply) -> c_int {
+    match *reply {
         Reply::Nothing => 0,
         Reply::Bool(b) => {
             state.push_bool(b);
@@ -152,8 +154,8 @@ fn push(state: &State, reply: Reply) -> c_int {
 
 /// [`push`] of the other replies.
 #[inline(never)]
-fn push_other(state: &State, reply: Reply) -> c_int {
-    match reply {
+fn push_other(state: &State, reply: &Reply) -> c_int {
+    match *reply {
         Reply::Nothing => 0,
         Reply::Nil => {
             state.push_nil();
@@ -178,7 +180,7 @@ fn push_other(state: &State, reply: Reply) -> c_int {
             push_bytes(state, reason.as_bytes());
             2
         }
-        Reply::Text(text) => {
+        Reply::Text(ref text) => {
             push_bytes(state, text.as_bytes());
             1
         }
@@ -201,9 +203,9 @@ fn push_bytes(state: &State, bytes: &[u8]) {
 /// protected call own needs dropping (see the rule).
 #[cold]
 #[inline(never)]
-fn raise(state: &State, error: LuaError) -> c_int {
+fn raise(state: &State, error: &LuaError) -> c_int {
     let l = state.as_ptr();
-    match error {
+    match *error {
         LuaError::Arg { arg, msg } => {
             // SAFETY: `l` is the state of the running call and nothing owned is left to
             // drop (rule above); the message is NUL-terminated and copied before the jump.
