@@ -82,10 +82,9 @@ fn wait(state: &mut State) -> Result<Reply, LuaError> {
         return Ok(wait::reply(Class::LUASYNC_CLASS_completion, Ok(())));
     }
     let completion = args::hold(state, peeked)?;
-    Ok(wait::reply(
-        Class::LUASYNC_CLASS_completion,
-        completion.wait(timeout),
-    ))
+    let result = completion.wait_not_done(timeout);
+    completion.put_waited(wait::outcome(result));
+    Ok(wait::reply_uncounted(result))
 }
 
 /// `c:trywait()`: consumes one completion if there is one. Never sleeps.

@@ -42,15 +42,19 @@ pub(super) fn reason(error: WaitError) -> &'static str {
     }
 }
 
-/// Counts how a blocking call of `class` ended, for the debugfs view's statistics.
-pub(super) fn count(class: Class, result: Result<(), WaitError>) {
-    let outcome = match result {
+/// How a blocking call ended, as the debugfs view's statistics count it.
+pub(super) fn outcome(result: Result<(), WaitError>) -> Outcome {
+    match result {
         Ok(()) => Outcome::LUASYNC_DONE,
         Err(WaitError::Timeout) => Outcome::LUASYNC_TIMEOUT,
         Err(WaitError::Interrupted) => Outcome::LUASYNC_INTERRUPT,
         Err(WaitError::Closed) => Outcome::LUASYNC_CLOSED_WAIT,
-    };
-    port::waited(class, outcome);
+    }
+}
+
+/// Counts how a blocking call of `class` ended, for the debugfs view's statistics.
+pub(super) fn count(class: Class, result: Result<(), WaitError>) {
+    port::waited(class, outcome(result));
 }
 
 /// `true`, or `nil, "timeout"`, or `nil, "interrupt"`, or `nil, "closed"`; counted.

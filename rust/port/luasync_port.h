@@ -191,6 +191,14 @@ luasync_port_context_t luasync_port_context;
 typedef void luasync_port_waited_t(enum luasync_class cls, enum luasync_outcome outcome);
 luasync_port_waited_t luasync_port_waited;
 
+/*
+ * luasync_port_waited(@cls, @outcome), then luasync_port_put(@private): one
+ * call at the end of a blocking call. Never raises, never sleeps.
+ */
+typedef void luasync_port_putwaited_t(void *private, enum luasync_class cls,
+				      enum luasync_outcome outcome);
+luasync_port_putwaited_t luasync_port_putwaited;
+
 /* The name of @cls, as scripts see it. */
 typedef const char *luasync_port_classname_t(enum luasync_class cls);
 luasync_port_classname_t luasync_port_classname;

@@ -259,17 +259,15 @@ static void luasync_port_free(struct rcu_head *head)
 }
 
 /*
- * Drops a reference; the last one takes the block off the list of live
- * objects, has its value dropped and the block freed after a grace period,
- * and drops the block's module reference at once, so that rmmod right after
- * the last object went succeeds.
+ * The last reference to @block went: it leaves the list of live objects,
+ * has its value dropped and the block freed after a grace period, and drops
+ * the block's module reference at once, so that rmmod right after the last
+ * object went succeeds.
  */
-static void luasync_port_unref(struct luasync_port_block *block)
+static noinline void luasync_port_unref_last(struct luasync_port_block *block)
 {
 	unsigned long flags;
 
-	if (!refcount_dec_and_test(&block->refs))
-		return;
 	spin_lock_irqsave(&luasync_port_objects_lock, flags);
 	list_del(&block->node);
 	hash_del_rcu(&block->hash);
@@ -278,6 +276,13 @@ static void luasync_port_unref(struct luasync_port_block *block)
 	/* After the peeks that may still look at it (luasync_port_peek). */
 	call_rcu(&block->rcu, luasync_port_free);
 	module_put(THIS_MODULE);
+}
+
+/* Drops a reference to @block; inline, so that all but the last cost one atomic. */
+static __always_inline void luasync_port_unref(struct luasync_port_block *block)
+{
+	if (refcount_dec_and_test(&block->refs))
+		luasync_port_unref_last(block);
 }
 
 /* Lunatik's release function of every class: the object was closed or collected. */
@@ -908,6 +913,12 @@ void luasync_port_waited(enum luasync_class cls, enum luasync_outcome outcome)
 {
 	if ((unsigned int)cls < LUASYNC_NCLASSES && (unsigned int)outcome < LUASYNC_NOUTCOMES)
 		atomic64_inc(&luasync_port_stats[cls].waits[outcome]);
+}
+
+void luasync_port_putwaited(void *private, enum luasync_class cls, enum luasync_outcome outcome)
+{
+	luasync_port_waited(cls, outcome);
+	luasync_port_put(private);
 }
 
 /*

@@ -264,6 +264,16 @@ impl<T: Private> Drop for Ref<T> {
 }
 
 impl<T: Private> Ref<T> {
+    /// Drops the reference and counts a blocking call of `T::CLASS` that ended with
+    /// `outcome` (see [`waited`]), in one call into the port.
+    pub(crate) fn put_waited(self, outcome: Outcome) {
+        let private = self.private;
+        core::mem::forget(self);
+        // SAFETY: the pointer came from `luasync_port_get` (or a peek held since), and the
+        // reference, forgotten above, is given back here only.
+        unsafe { bindings::luasync_port_putwaited(private.as_ptr().cast(), T::CLASS, outcome) }
+    }
+
     /// The reference as a raw handle without a destructor, to cross a call into Lua in a
     /// frame that must own nothing with one (see [`crate::lua::trampoline`]).
     pub(crate) fn into_raw(self) -> RawRef<T> {

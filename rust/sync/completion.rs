@@ -72,6 +72,12 @@ impl Completion {
         if self.try_wait() {
             return Ok(());
         }
+        self.wait_not_done(timeout)
+    }
+
+    /// Waits as [`Completion::wait`] does, for a caller whose [`Completion::try_wait`] just
+    /// failed: the first look is under the queue's lock.
+    pub fn wait_not_done(&self, timeout: Timeout) -> Result<(), WaitError> {
         self.queue.lock().wait_until(timeout, |()| self.try_wait())
     }
 

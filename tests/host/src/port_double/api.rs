@@ -289,6 +289,20 @@ unsafe extern "C" fn luasync_port_waited(_class: Class, _outcome: b::luasync_out
 const _: b::luasync_port_waited_t = Some(luasync_port_waited);
 
 #[no_mangle]
+unsafe extern "C" fn luasync_port_putwaited(
+    private: *mut c_void,
+    class: Class,
+    outcome: b::luasync_outcome,
+) {
+    // SAFETY: the binding's own contract: `private` holds a reference it gives back once.
+    unsafe {
+        luasync_port_waited(class, outcome);
+        luasync_port_put(private);
+    }
+}
+const _: b::luasync_port_putwaited_t = Some(luasync_port_putwaited);
+
+#[no_mangle]
 unsafe extern "C" fn luasync_port_classname(class: Class) -> *const c_char {
     entry(class).name.as_ptr()
 }

@@ -57,6 +57,11 @@ impl Completion {
         self.done.wait_until(timeout, take)
     }
 
+    /// As `wait`, for a caller whose `try_wait` just failed (the module's skips a look).
+    pub fn wait_not_done(&self, timeout: Timeout) -> Result<(), WaitError> {
+        self.wait(timeout)
+    }
+
     /// Consumes one completion if there is one.
     pub fn try_wait(&self) -> bool {
         self.done.with(take)
