@@ -50,6 +50,7 @@
 #include <linux/kernel.h>
 #include <linux/llist.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/workqueue.h>
 #include <linux/rcupdate.h>
@@ -84,14 +85,24 @@ struct luasync_port_block {
 static LIST_HEAD(luasync_port_live);
 static DEFINE_SPINLOCK(luasync_port_objects_lock);
 
-/* Per class: objects made and freed, and how blocking calls ended. */
+/* Per class: objects made and freed. */
 struct luasync_port_stats {
 	atomic64_t made;
 	atomic64_t freed;
-	atomic64_t waits[LUASYNC_NOUTCOMES];
 };
 
 static struct luasync_port_stats luasync_port_stats[LUASYNC_NCLASSES];
+
+/*
+ * Per class, how blocking calls ended: counted on the CPU of the call, so
+ * that waiters on different CPUs do not all write to one cache line; summed
+ * by the reader of the view.
+ */
+struct luasync_port_waits {
+	u64 n[LUASYNC_NCLASSES][LUASYNC_NOUTCOMES];
+};
+
+static DEFINE_PER_CPU(struct luasync_port_waits, luasync_port_waits);
 
 static const struct luasync_ops *const luasync_port_ops[LUASYNC_NCLASSES] = {
 #define LUASYNC_PORT_OPS(name) [LUASYNC_CLASS_##name] = &luasync_##name##_ops,
@@ -912,7 +923,7 @@ int luasync_port_close(lua_State *L)
 void luasync_port_waited(enum luasync_class cls, enum luasync_outcome outcome)
 {
 	if ((unsigned int)cls < LUASYNC_NCLASSES && (unsigned int)outcome < LUASYNC_NOUTCOMES)
-		atomic64_inc(&luasync_port_stats[cls].waits[outcome]);
+		this_cpu_inc(luasync_port_waits.n[cls][outcome]);
 }
 
 void luasync_port_putwaited(void *private, enum luasync_class cls, enum luasync_outcome outcome)
@@ -979,6 +990,17 @@ static const struct seq_operations luasync_port_objects_sops = {
 };
 DEFINE_SEQ_ATTRIBUTE(luasync_port_objects);
 
+/* How many blocking calls of @cls ended with @outcome, on every CPU. */
+static u64 luasync_port_waits_sum(unsigned int cls, unsigned int outcome)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu(luasync_port_waits, cpu).n[cls][outcome]);
+	return sum;
+}
+
 static int luasync_port_stats_show(struct seq_file *m, void *v)
 {
 	unsigned int cls;
@@ -988,12 +1010,12 @@ static int luasync_port_stats_show(struct seq_file *m, void *v)
 		struct luasync_port_stats *stats = &luasync_port_stats[cls];
 		s64 made = atomic64_read(&stats->made);
 
-		seq_printf(m, "%s %lld %lld %lld %lld %lld %lld\n", luasync_port_classes[cls].name,
+		seq_printf(m, "%s %lld %lld %llu %llu %llu %llu\n", luasync_port_classes[cls].name,
 			   made, made - atomic64_read(&stats->freed),
-			   atomic64_read(&stats->waits[LUASYNC_DONE]),
-			   atomic64_read(&stats->waits[LUASYNC_TIMEOUT]),
-			   atomic64_read(&stats->waits[LUASYNC_INTERRUPT]),
-			   atomic64_read(&stats->waits[LUASYNC_CLOSED_WAIT]));
+			   luasync_port_waits_sum(cls, LUASYNC_DONE),
+			   luasync_port_waits_sum(cls, LUASYNC_TIMEOUT),
+			   luasync_port_waits_sum(cls, LUASYNC_INTERRUPT),
+			   luasync_port_waits_sum(cls, LUASYNC_CLOSED_WAIT));
 	}
 	return 0;
 }
