@@ -24,6 +24,9 @@
 #                     completion at the Lua level, how the cost grows (plots in
 #                     build/bench/), and where the Lua-level time goes
 #   make profile      only the profiles of the Lua-level bench
+#   make profile-insns the instructions of one completion ping-pong round
+#                     trip by kernel function, luasync beside Lunatik's C
+#                     completion, counted exactly (a QEMU plugin, -icount)
 #   make host-test    the host tests only (cargo test of tests/host)
 #   make clippy       lint the Rust code against the plain test kernel
 #   make fmt          format the Rust code as the kernel does (lint checks it)
@@ -73,7 +76,7 @@ export LUNATIK_DIR LUNATIK_SRC LUNATIK_MIRROR LLVM JOBS VM_TIMEOUT UNLOAD_ROUNDS
 .NOTPARALLEL:
 .PHONY: all modules install uninstall dkms-add dkms-remove dkms-check clean \
 	distclean provision kernel kernel-debug run check check-debug torture \
-	torture-debug bench profile host-test clippy lint doc fmt
+	torture-debug bench profile profile-insns host-test clippy lint doc fmt
 
 all: modules
 
@@ -194,6 +197,10 @@ bench: kernel
 profile: kernel
 	$(SCRIPTS)/module.sh plain
 	$(SCRIPTS)/bench.sh profile
+
+profile-insns: kernel
+	$(SCRIPTS)/module.sh plain
+	$(SCRIPTS)/bench.sh insns
 
 lint: provision
 	@set -o pipefail; $(SCRIPTS)/lint.sh 2>&1 | tee build/check-lint.out

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# make bench, make profile: boots the plain test kernel with the bench suite
-# (tests/bench/run.sh), prints its tables with the Rust symbols of the
-# profiles demangled, keeps them in build/bench/, and draws the curves of the
-# scaling table there (gnuplot, SVG).
+# make bench, make profile, make profile-insns: boots the plain test kernel
+# with the bench suite (tests/bench/run.sh), prints its tables with the Rust
+# symbols of the profiles demangled, keeps them in build/bench/, and draws
+# the curves of the scaling table there (gnuplot, SVG).
 #
-#   scripts/bench.sh all|profile
+#   scripts/bench.sh all|profile|insns
 #   scripts/bench.sh plot          (draws again from build/bench/bench.txt)
+#
+# insns: the instructions of one ping-pong round trip by kernel function,
+# each completion beside the other, counted exactly by a QEMU plugin
+# (scripts/insns-plugin.c, built here with gcc) under -icount, and given
+# their functions by scripts/insns.lua.
 #
 # A measurement, not a test: it fails only when something did not run (see
 # run.sh). Environment: BENCH_ROUNDS (rounds per measurement, default 7);
@@ -21,7 +26,8 @@ what=${1:-all}
 case $what in
     all | plot) name=bench ;;
     profile) name=profile ;;
-    *) die "usage: bench.sh all|profile|plot" ;;
+    insns) name=insns ;;
+    *) die "usage: bench.sh all|profile|insns|plot" ;;
 esac
 out=$BUILD/bench
 mkdir -p "$out"
@@ -38,6 +44,7 @@ demangle() {
 # its next timer (sleep=off). Every "ns" then counts instructions, which do
 # not move with the host's load nor with where the emulator's translated
 # code falls; what they leave out is what an instruction costs on hardware.
+[ "$what" != insns ] || BENCH_CLOCK=instructions
 case ${BENCH_CLOCK:-time} in
     time) clock="TCG" ;;
     instructions)
@@ -89,8 +96,25 @@ baseline() {
     echo "$dir"
 }
 
-# make bench's part (run.sh's BENCH_WHAT); make profile runs the profiles only.
-if [ "$what" = profile ]; then part=profile; else part=${BENCH_WHAT:-all}; fi
+# make bench's part (run.sh's BENCH_WHAT); make profile runs the profiles
+# only, make profile-insns the runs it counts.
+case $what in
+    profile | insns) part=$what ;;
+    *) part=${BENCH_WHAT:-all} ;;
+esac
+
+# The counter of make profile-insns: its plugin, the kernel function whose
+# entries start and stop it, and the files of its counts.
+if [ "$what" = insns ]; then
+    plugin=$out/insns-plugin.so
+    gcc -O2 -Wall -shared -fPIC -o "$plugin" "$TOP/scripts/insns-plugin.c" ||
+        die "cannot build $plugin"
+    system_map=$(kernel_dir plain)/System.map
+    trigger=$(awk '$3 == "drop_caches_sysctl_handler" { print $1 }' "$system_map")
+    [ -n "$trigger" ] || die "no drop_caches_sysctl_handler in $system_map"
+    rm -f "$out"/insns.[0-9]*
+    export VM_PLUGIN="$plugin,trigger=$trigger,out=$out/insns"
+fi
 baseline_dir=
 if [ -n "${BENCH_BASELINE:-}" ] && [ "$what" != plot ]; then
     case $part in
@@ -110,13 +134,27 @@ builds() {
     echo "after: this build: $head$dirty"
 }
 
+# What of the output the terminal shows: all but the modules' symbols that
+# make profile-insns prints for scripts/insns.lua.
+shown() {
+    if [ "$what" = insns ]; then grep -v '^ksym ' || true; else cat; fi
+}
+
 status=0
 if [ "$what" != plot ]; then
     { machine; builds
       BENCH_WHAT=$part BENCH_BASELINE_DIR=$baseline_dir REQUIRE_PASS=0 \
           bash "$TOP/scripts/vm.sh" plain "$name" bench 2>&1; } |
-        demangle | tee "$report" || status=$?
+        demangle | tee "$report" | shown || status=$?
     say "the bench's output: $report"
+fi
+if [ "$what" = insns ]; then
+    [ "$status" = 0 ] || die "the runs to count failed"
+    lua5.4 "$TOP/scripts/insns.lua" "$system_map" "$report" "$out/insns" >"$out/insns-table.txt" ||
+        die "scripts/insns.lua failed"
+    cat "$out/insns-table.txt"
+    say "the table: $out/insns-table.txt"
+    exit 0
 fi
 [ -f "$report" ] || die "no $report: run make bench first"
 

@@ -40,7 +40,8 @@ limit=${VM_TIMEOUT:-$default_timeout}
 cmdline="console=ttyS0 panic=-1 oops=panic loglevel=7 no_timer_check"
 # VM_ICOUNT (QEMU's -icount options, e.g. shift=0,sleep=off): the guest's clock
 # counts the instructions it ran instead of following the host's (make bench
-# BENCH_CLOCK=instructions).
+# BENCH_CLOCK=instructions). VM_PLUGIN (a QEMU TCG plugin and its arguments,
+# as -plugin takes them): make profile-insns's instruction counter.
 if [ "${KVM:-0}" = 1 ]; then
     accel=(-accel kvm -cpu host)
 elif [ -n "${VM_ICOUNT:-}" ]; then
@@ -48,6 +49,9 @@ elif [ -n "${VM_ICOUNT:-}" ]; then
 else
     accel=(-accel tcg)
 fi
+
+plugin=()
+[ -z "${VM_PLUGIN:-}" ] || plugin=(-plugin "$VM_PLUGIN")
 
 rm -f "$log" "$results"
 say "booting the $flavour kernel (${accel[1]}, 2 CPUs, limit ${limit}s): $*"
@@ -57,7 +61,7 @@ status=0
 timeout -k 10 "$limit" qemu-system-x86_64 "${accel[@]}" -smp 2 -m "${VM_MEMORY:-1G}" \
     -nographic -nodefaults -no-reboot -monitor none \
     -kernel "$image" -initrd "$initrd" -append "$cmdline" \
-    -serial "file:$log" -serial "file:$results" </dev/null || status=$?
+    -serial "file:$log" -serial "file:$results" "${plugin[@]}" </dev/null || status=$?
 say "the VM ran $(($(date +%s) - start))s"
 
 timed_out=0

@@ -7,7 +7,8 @@
 # table that is not printed). Runs in the guest (busybox sh) with $MODDIR
 # and $LUNATIK_MODDIR holding the modules.
 #
-# BENCH_WHAT: "all" (default), or one part: "kernel", "lua" or "profile".
+# BENCH_WHAT: "all" (default), or one part: "kernel", "lua" or "profile";
+# or "insns" (make profile-insns: 4. below, alone).
 # BENCH_ROUNDS: rounds per measurement (default 7); the tables show medians.
 #
 #   1. kernel level: luasync_bench.ko (tests/bench/*.rs, kernel_baseline.c)
@@ -21,7 +22,14 @@
 #      build of luasync, its "rev" file beside it), each round runs it too, as
 #      "before", the order of the three rotating, and a table sets this
 #      build against it;
-#   3. profiles: lua/profile.lua, once with each completion.
+#   3. profiles: lua/profile.lua, once with each completion;
+#   4. the instruction profile (make profile-insns): the completion
+#      ping-pong on one CPU and across two, with each completion, for
+#      $insns_short then $insns_long round trips, each run between two
+#      writes to /proc/sys/vm/drop_caches, at which the host's QEMU plugin
+#      (scripts/insns-plugin.c) zeroes its counts and then writes them; the
+#      modules' symbols ("ksym ...") and the run ("insns PLACEMENT IMPL N")
+#      printed before it, for scripts/insns.lua.
 
 : "${MODDIR:?MODDIR must name the directory holding luasync_bench.ko}"
 : "${LUNATIK_MODDIR:?LUNATIK_MODDIR must name the directory holding Lunatik's modules}"
@@ -64,6 +72,12 @@ profile_period_us=250
 profile_top=20
 EOF
 }
+
+# The instruction profile's two lengths: the difference of their counts over
+# that of their round trips is the count of one round trip, whatever a run
+# costs to start and end.
+insns_short=2000
+insns_long=20000
 
 kernel_level() {
     mod=luasync_bench
@@ -141,12 +155,17 @@ order() {
     echo "$o_list"
 }
 
-# lua FILE IMPL: runs lua/FILE with IMPL's completion; its output in /tmp/luasync-bench.out.
+# lua FILE IMPL [SETTING...]: runs lua/FILE with IMPL's completion, the
+# settings ("name=value") after the usual ones; its output in
+# /tmp/luasync-bench.out.
 lua() {
-    use "$2" || return 1
-    settings "$2" >"$args"
-    if ! lunatik_exec "$here/lua/$1" "bench/$1" plain "$file_timeout" >/tmp/luasync-bench.out; then
-        problem "lua/$1 with $2's completion failed:"
+    l_file=$1 l_impl=$2
+    shift 2
+    use "$l_impl" || return 1
+    settings "$l_impl" >"$args"
+    for l_setting in "$@"; do echo "$l_setting" >>"$args"; done
+    if ! lunatik_exec "$here/lua/$l_file" "bench/$l_file" plain "$file_timeout" >/tmp/luasync-bench.out; then
+        problem "lua/$l_file with $l_impl's completion failed:"
         grep -v '^sample ' /tmp/luasync-bench.out | sed 's/^/#   /'
         return 1
     fi
@@ -191,6 +210,22 @@ profiles() {
     done
 }
 
+# 4. above: the runs that make profile-insns counts.
+insns() {
+    for placement in same_cpu cross_cpu; do
+        for impl in luasync lunatik; do
+            for n in "$insns_short" "$insns_long"; do
+                use "$impl" || return 1
+                grep '\[' /proc/kallsyms | sed 's/^/ksym /'
+                echo "insns $placement $impl $n"
+                echo 3 >/proc/sys/vm/drop_caches
+                lua measure.lua "$impl" "only=pingpong_$placement" "rounds=$n" || return 1
+                echo 3 >/proc/sys/vm/drop_caches
+            done
+        done
+    done
+}
+
 echo "guest: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs," \
     "$(uname -r), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 
@@ -202,7 +237,8 @@ case $what in
     kernel) kernel_level ;;
     lua) lua_setup && lua_level ;;
     profile) lua_setup && profiles ;;
-    *) problem "unknown BENCH_WHAT=$what (all, kernel, lua or profile)" ;;
+    insns) lua_setup && insns ;;
+    *) problem "unknown BENCH_WHAT=$what (all, kernel, lua, profile or insns)" ;;
 esac
 
 # Every runtime of the bench has stopped: both completions must unload.

@@ -257,7 +257,22 @@ local function mutexes(count, n)
 	sample("scale", "objects_lock+unlock", count, impl, time() - t0, n)
 end
 
+-- make profile-insns (run.sh's insns): only the ping-pong args.only names, for
+-- args.rounds round trips.
+local ONLY = {
+	pingpong_same_cpu = {"same_cpu", 0, 0},
+	pingpong_cross_cpu = {"cross_cpu", 0, 1},
+}
+
 local function run()
+	if args.only ~= nil then
+		local only = ONLY[tostring(args.only)]
+		if only == nil then
+			error("unknown only=" .. tostring(args.only))
+		end
+		pingpong(only[1], only[2], only[3], common.integer(args, "rounds"))
+		return
+	end
 	calls(CALLS)
 	if haslocks then
 		lockcalls(CALLS)
