@@ -1,17 +1,18 @@
 -- make profile-insns, on the host (lua5.4): the instructions of one
--- ping-pong round trip, by kernel function, for each completion.
+-- ping-pong round trip, or one completion.new(), by kernel function, for
+-- each completion.
 --
 --   lua5.4 scripts/insns.lua SYSTEM.MAP REPORT PREFIX
 --
 -- REPORT is the guest's output (tests/bench/run.sh, insns): for each run,
 -- the modules' symbols ("ksym ADDR TYPE NAME [MODULE]") and the run itself
--- ("insns PLACEMENT IMPL ROUNDS"), in the order of the counts that
+-- ("insns WORKLOAD IMPL ROUNDS"), in the order of the counts that
 -- scripts/insns-plugin.c wrote to PREFIX.1, PREFIX.2, ... ("ADDR
 -- INSTRUCTIONS EXECUTIONS" per translation block). Each block goes to the
 -- function whose symbol is the nearest at or below its address: the kernel's
 -- (SYSTEM.MAP) or the modules' loaded for that run. Of two runs of a
--- placement and completion, the difference of the counts over that of the
--- round trips is the count of one round trip.
+-- workload and completion, the difference of the counts over that of the
+-- rounds (round trips or calls) is the count of one.
 --
 -- Addresses are read as Lua integers: kernel and module text lies in one
 -- range of the top of the address space, where the signed order that
@@ -45,7 +46,7 @@ end
 ---@field name string
 
 ---@class insns.Run
----@field placement string
+---@field workload string
 ---@field impl string
 ---@field rounds integer
 ---@field modules insns.Symbol[]
@@ -58,9 +59,9 @@ for line in io.lines(report) do
 	if ksym ~= nil then
 		pending[#pending + 1] = symbol(ksym)
 	else
-		local placement, impl, rounds = line:match("^insns (%S+) (%S+) (%d+)$")
-		if placement ~= nil then
-			runs[#runs + 1] = {placement = placement, impl = impl, rounds = math.tointeger(tonumber(rounds)) or 0,
+		local workload, impl, rounds = line:match("^insns (%S+) (%S+) (%d+)$")
+		if workload ~= nil then
+			runs[#runs + 1] = {workload = workload, impl = impl, rounds = math.tointeger(tonumber(rounds)) or 0,
 				modules = pending}
 			pending = {}
 		end
@@ -105,11 +106,11 @@ local function functions(i)
 end
 
 -- Per round trip, by function: the longer run less the shorter.
-local per = {} -- per[placement][impl] = {counts = ..., total = ...}
+local per = {} -- per[workload][impl] = {counts = ..., total = ...}
 local order = {}
 for i = 1, #runs, 2 do
 	local short, long = runs[i], runs[i + 1]
-	if short == nil or long == nil or long.placement ~= short.placement or long.impl ~= short.impl then
+	if short == nil or long == nil or long.workload ~= short.workload or long.impl ~= short.impl then
 		error("the runs are not in pairs")
 	end
 	local a, b = functions(i), functions(i + 1)
@@ -124,23 +125,23 @@ for i = 1, #runs, 2 do
 	for _, n in pairs(counts) do
 		total = total + n
 	end
-	if per[short.placement] == nil then
-		per[short.placement] = {}
-		order[#order + 1] = short.placement
+	if per[short.workload] == nil then
+		per[short.workload] = {}
+		order[#order + 1] = short.workload
 	end
-	per[short.placement][short.impl] = {counts = counts, total = total}
+	per[short.workload][short.impl] = {counts = counts, total = total}
 end
 
-print("Instructions per ping-pong round trip, by kernel function (make profile-insns): QEMU's")
-print("count of the guest instructions each translation block ran, both vCPUs, under -icount;")
-print("the run of " .. second.rounds .. " round trips less the run of " .. first.rounds .. ".")
+print("Instructions per ping-pong round trip or per new(), by kernel function (make profile-insns):")
+print("QEMU's count of the guest instructions each translation block ran, both vCPUs, under")
+print("-icount; the run of " .. second.rounds .. " rounds less the run of " .. first.rounds .. ".")
 print("The functions where the two completions differ by 4 or more, by difference.")
-for _, placement in ipairs(order) do
-	local mine, theirs = per[placement].luasync, per[placement].lunatik
-	assert(mine and theirs, "placement " .. placement .. " lacks a completion")
+for _, workload in ipairs(order) do
+	local mine, theirs = per[workload].luasync, per[workload].lunatik
+	assert(mine and theirs, "workload " .. workload .. " lacks a completion")
 	print()
-	print(string.format("%s: luasync %.1f, lunatik %.1f instructions per round trip, ratio %.3f",
-		placement, mine.total, theirs.total, mine.total / theirs.total))
+	print(string.format("%s: luasync %.1f, lunatik %.1f instructions per round, ratio %.3f",
+		workload, mine.total, theirs.total, mine.total / theirs.total))
 	print(string.format("%10s %10s %10s  %s", "luasync", "lunatik", "diff", "function"))
 	local rows, seen = {}, {}
 	for _, side in ipairs({mine.counts, theirs.counts}) do

@@ -24,12 +24,12 @@
 #      build against it;
 #   3. profiles: lua/profile.lua, once with each completion;
 #   4. the instruction profile (make profile-insns): the completion
-#      ping-pong on one CPU and across two, with each completion, for
-#      $insns_short then $insns_long round trips, each run between two
-#      writes to /proc/sys/vm/drop_caches, at which the host's QEMU plugin
-#      (scripts/insns-plugin.c) zeroes its counts and then writes them; the
-#      modules' symbols ("ksym ...") and the run ("insns PLACEMENT IMPL N")
-#      printed before it, for scripts/insns.lua.
+#      ping-pong on one CPU and across two, and completion.new(), with each
+#      completion, for $insns_short then $insns_long round trips or calls,
+#      each run between two writes to /proc/sys/vm/drop_caches, at which the
+#      host's QEMU plugin (scripts/insns-plugin.c) zeroes its counts and then
+#      writes them; the modules' symbols ("ksym ...") and the run ("insns
+#      WORKLOAD IMPL N") printed before it, for scripts/insns.lua.
 
 : "${MODDIR:?MODDIR must name the directory holding luasync_bench.ko}"
 : "${LUNATIK_MODDIR:?LUNATIK_MODDIR must name the directory holding Lunatik's modules}"
@@ -74,7 +74,7 @@ EOF
 }
 
 # The instruction profile's two lengths: the difference of their counts over
-# that of their round trips is the count of one round trip, whatever a run
+# that of their round trips (or calls) is the count of one, whatever a run
 # costs to start and end.
 insns_short=2000
 insns_long=20000
@@ -212,14 +212,14 @@ profiles() {
 
 # 4. above: the runs that make profile-insns counts.
 insns() {
-    for placement in same_cpu cross_cpu; do
+    for workload in pingpong_same_cpu pingpong_cross_cpu new; do
         for impl in luasync lunatik; do
             for n in "$insns_short" "$insns_long"; do
                 use "$impl" || return 1
                 grep '\[' /proc/kallsyms | sed 's/^/ksym /'
-                echo "insns $placement $impl $n"
+                echo "insns $workload $impl $n"
                 echo 3 >/proc/sys/vm/drop_caches
-                lua measure.lua "$impl" "only=pingpong_$placement" "rounds=$n" || return 1
+                lua measure.lua "$impl" "only=$workload" "rounds=$n" || return 1
                 echo 3 >/proc/sys/vm/drop_caches
             done
         done

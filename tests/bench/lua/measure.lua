@@ -257,11 +257,17 @@ local function mutexes(count, n)
 	sample("scale", "objects_lock+unlock", count, impl, time() - t0, n)
 end
 
--- make profile-insns (run.sh's insns): only the ping-pong args.only names, for
--- args.rounds round trips.
+-- make profile-insns (run.sh's insns): only the workload args.only names,
+-- args.rounds times: ping-pong round trips, or completion.new() calls (their
+-- objects collected as the loop goes).
 local ONLY = {
-	pingpong_same_cpu = {"same_cpu", 0, 0},
-	pingpong_cross_cpu = {"cross_cpu", 0, 1},
+	pingpong_same_cpu = function(n) pingpong("same_cpu", 0, 0, n) end,
+	pingpong_cross_cpu = function(n) pingpong("cross_cpu", 0, 1, n) end,
+	new = function(n)
+		for _ = 1, n do
+			completion.new()
+		end
+	end,
 }
 
 local function run()
@@ -270,7 +276,7 @@ local function run()
 		if only == nil then
 			error("unknown only=" .. tostring(args.only))
 		end
-		pingpong(only[1], only[2], only[3], common.integer(args, "rounds"))
+		only(common.integer(args, "rounds"))
 		return
 	end
 	calls(CALLS)
