@@ -148,6 +148,7 @@ fn push(state: &State, reply: &Reply) -> c_int {
             state.push_bool(b);
             1
         }
+        Reply::Pushed(n) => n,
         _ => push_other(state, reply),
     }
 }

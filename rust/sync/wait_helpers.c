@@ -100,9 +100,12 @@ static void luasync_wq_wake_some(struct wait_queue_head *wq, int nr)
 {
 	struct wait_queue_entry *first;
 
+	/* Nobody queued (the close of an object nobody waits on): no walk. */
+	first = list_first_entry_or_null(&wq->head, struct wait_queue_entry, entry);
+	if (first == NULL)
+		return;
 	if (nr == 1) {
-		first = list_first_entry_or_null(&wq->head, struct wait_queue_entry, entry);
-		if (first != NULL && (first->flags & WQ_FLAG_EXCLUSIVE) &&
+		if ((first->flags & WQ_FLAG_EXCLUSIVE) &&
 		    first->func == default_wake_function && wake_up_process(first->private))
 			return;
 	}
