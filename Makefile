@@ -25,8 +25,9 @@
 #                     build/bench/), and where the Lua-level time goes
 #   make profile      only the profiles of the Lua-level bench
 #   make profile-insns the instructions of one completion ping-pong round
-#                     trip by kernel function, luasync beside Lunatik's C
-#                     completion, counted exactly (a QEMU plugin, -icount)
+#                     trip and one completion.new() by kernel function,
+#                     luasync beside Lunatik's C completion, counted exactly
+#                     (a QEMU plugin, -icount)
 #   make host-test    the host tests only (cargo test of tests/host)
 #   make clippy       lint the Rust code against the plain test kernel
 #   make fmt          format the Rust code as the kernel does (lint checks it)

@@ -7,8 +7,8 @@
 #   scripts/bench.sh all|profile|insns
 #   scripts/bench.sh plot          (draws again from build/bench/bench.txt)
 #
-# insns: the instructions of one ping-pong round trip by kernel function,
-# each completion beside the other, counted exactly by a QEMU plugin
+# insns: the instructions of one ping-pong round trip (and of one new()) by
+# kernel function, each completion beside the other, counted exactly by a QEMU plugin
 # (scripts/insns-plugin.c, built here with gcc) under -icount, and given
 # their functions by scripts/insns.lua.
 #
