@@ -7,10 +7,11 @@
  *
  * ADDR is the virtual address (hex) of a kernel function the guest enters on
  * purpose (scripts/bench.sh takes drop_caches_sysctl_handler from
- * System.map: a write to /proc/sys/vm/drop_caches). Its odd entries zero the
- * counts; its even entries write them to PREFIX.1, PREFIX.2, ...: one line
- * per block that ran, "ADDR INSTRUCTIONS EXECUTIONS", in hex and decimal.
- * scripts/insns.lua gives the blocks their functions.
+ * System.map: a write to /proc/sys/vm/drop_caches, of 4 to drop nothing).
+ * Its odd entries zero the counts; its even entries write them to PREFIX.1,
+ * PREFIX.2, ...: one line per block that ran, "ADDR INSTRUCTIONS
+ * EXECUTIONS", in hex and decimal. scripts/insns.lua gives the blocks their
+ * functions.
  *
  * The counts are added inline by the translated code, with no lock: the
  * guest must run under -icount, where QEMU runs the vCPUs one at a time on

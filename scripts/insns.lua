@@ -16,7 +16,8 @@
 --
 -- Addresses are read as Lua integers: kernel and module text lies in one
 -- range of the top of the address space, where the signed order that
--- tonumber(hex, 16) gives is the unsigned one.
+-- tonumber(hex, 16) gives is the unsigned one; user space, in the lower
+-- half, reads as non-negative and is counted apart.
 
 local sysmap, report, prefix = arg[1], arg[2], arg[3]
 assert(sysmap and report and prefix, "usage: insns.lua SYSTEM.MAP REPORT PREFIX")
@@ -99,6 +100,9 @@ local function functions(i)
 			if symbols[mid].addr <= addr then lo = mid else hi = mid - 1 end
 		end
 		local name = symbols[lo].addr <= addr and symbols[lo].name or "?"
+		if addr >= 0 then -- the lower half: user space (the shell, the vsyscall page)
+			name = "(user space)"
+		end
 		counts[name] = (counts[name] or 0) + n
 	end
 	file:close()

@@ -26,9 +26,9 @@
 #   4. the instruction profile (make profile-insns): the completion
 #      ping-pong on one CPU and across two, and completion.new(), with each
 #      completion, for $insns_short then $insns_long round trips or calls,
-#      each run between two writes to /proc/sys/vm/drop_caches, at which the
-#      host's QEMU plugin (scripts/insns-plugin.c) zeroes its counts and then
-#      writes them; the modules' symbols ("ksym ...") and the run ("insns
+#      each run between two writes of 4 (drop nothing, log nothing) to
+#      /proc/sys/vm/drop_caches, at which the host's QEMU plugin
+#      (scripts/insns-plugin.c) zeroes its counts and then writes them; the modules' symbols ("ksym ...") and the run ("insns
 #      WORKLOAD IMPL N") printed before it, for scripts/insns.lua.
 
 : "${MODDIR:?MODDIR must name the directory holding luasync_bench.ko}"
@@ -218,9 +218,9 @@ insns() {
                 use "$impl" || return 1
                 grep '\[' /proc/kallsyms | sed 's/^/ksym /'
                 echo "insns $workload $impl $n"
-                echo 3 >/proc/sys/vm/drop_caches
+                echo 4 >/proc/sys/vm/drop_caches
                 lua measure.lua "$impl" "only=$workload" "rounds=$n" || return 1
-                echo 3 >/proc/sys/vm/drop_caches
+                echo 4 >/proc/sys/vm/drop_caches
             done
         done
     done
