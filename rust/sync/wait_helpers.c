@@ -89,12 +89,15 @@ void luasync_wq_show_waiters(struct wait_queue_head *wq, struct seq_file *m)
 /*
  * Wakes up to @nr exclusive waiters, all of them when @nr is 0, as
  * __wake_up_locked() does. For one waiter whose entry is first on the queue,
- * exclusive, and made by luasync_wq_enqueue() (so its wake function is
- * default_wake_function()), that walk would call
+ * exclusive, and made by luasync_wq_enqueue() or luasync_wq_begin() (so its
+ * wake function is default_wake_function()), that walk would first call
  * try_to_wake_up(task, TASK_NORMAL, 0) on it and stop if the task was asleep:
  * wake_up_process() is that call, without the walk and its indirect call.
- * A task that was awake already (woken, not yet off the queue) makes it
- * walk the queue as the kernel does, from the first entry.
+ * A task that was awake already (woken, not yet off the queue) makes it walk
+ * the queue as the kernel does, from the first entry, which is tried again:
+ * a waiter of wait_until() cannot have gone to sleep meanwhile (it sets its
+ * state under this lock), and one of wait_any() that did is woken by it, as
+ * a walk started a moment later would have.
  */
 static void luasync_wq_wake_some(struct wait_queue_head *wq, int nr)
 {
