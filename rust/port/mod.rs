@@ -210,8 +210,10 @@ pub(crate) use class_ops;
 /// The object keeps the module loaded until it is dropped.
 ///
 /// Raises on failure (memory, or a runtime that cannot hold this class), before `init` is
-/// called: call it owning nothing with a destructor.
+/// called: call it owning nothing with a destructor. `init` itself is owned here while the
+/// port may raise, so what it captures may have none either, which the compiler checks.
 pub(crate) fn new_object<T: Private>(state: &mut State, init: impl FnOnce(NonNull<T>)) {
+    no_destructor(&init);
     // SAFETY: `state` is the state of the running call.
     let private = unsafe { bindings::luasync_port_newobject(state.as_ptr(), T::CLASS) };
     // The port raises rather than returning null for one of its own classes.
@@ -221,6 +223,22 @@ pub(crate) fn new_object<T: Private>(state: &mut State, init: impl FnOnce(NonNul
     init(slot.cast());
     // SAFETY: `private` came from `luasync_port_newobject` and `init` initialised it.
     unsafe { bindings::luasync_port_publish(private) };
+}
+
+/// A compile-time check that a `V` has no destructor: a Lua error raised while a `V` is
+/// alive leaves its frame without dropping it (see [`crate::lua::trampoline`]).
+struct NoDestructor<V>(PhantomData<V>);
+
+impl<V> NoDestructor<V> {
+    const CHECKED: () = assert!(
+        !core::mem::needs_drop::<V>(),
+        "owned across a call that may raise"
+    );
+}
+
+/// Fails to compile for a `V` with a destructor (see [`NoDestructor`]).
+fn no_destructor<V>(_: &V) {
+    let () = NoDestructor::<V>::CHECKED;
 }
 
 /// Why the value at an index is not a live object of the class asked for.
