@@ -83,8 +83,7 @@ fn wait(state: &mut State) -> Result<Reply, LuaError> {
     }
     let completion = args::hold(state, peeked)?;
     let result = completion.wait_not_done(timeout);
-    completion.put_waited(wait::outcome(result));
-    Ok(wait::reply_uncounted(result))
+    Ok(wait::reply_put(completion, result))
 }
 
 /// `c:trywait()`: consumes one completion if there is one. Never sleeps.

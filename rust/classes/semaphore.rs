@@ -76,10 +76,8 @@ fn down(state: &mut State) -> Result<Reply, LuaError> {
         return Ok(wait::reply(Class::LUASYNC_CLASS_semaphore, Ok(())));
     }
     let semaphore = args::hold(state, peeked)?;
-    Ok(wait::reply(
-        Class::LUASYNC_CLASS_semaphore,
-        semaphore.down(timeout),
-    ))
+    let result = semaphore.down_not_free(timeout);
+    Ok(wait::reply_put(semaphore, result))
 }
 
 /// `s:trydown()`: takes one count if there is one. Never sleeps.

@@ -4,7 +4,7 @@
 //! runtime may sleep, and the shape of their results.
 
 use crate::lua::{Bytes, LuaError, Reply, State};
-use crate::port::{self, Class, Outcome};
+use crate::port::{self, Class, Outcome, Private, Ref};
 use crate::sync::{Timeout, WaitError};
 
 /// Fails with "<class>: <method>: cannot sleep in a <context> runtime" when waiting for
@@ -55,6 +55,13 @@ pub(super) fn outcome(result: Result<(), WaitError>) -> Outcome {
 /// Counts how a blocking call of `class` ended, for the debugfs view's statistics.
 pub(super) fn count(class: Class, result: Result<(), WaitError>) {
     port::waited(class, outcome(result));
+}
+
+/// The end of a blocking call that held its object: the reference given back and the
+/// outcome counted in one call into the port, then the reply of [`reply`].
+pub(super) fn reply_put<T: Private>(held: Ref<T>, result: Result<(), WaitError>) -> Reply {
+    held.put_waited(outcome(result));
+    reply_uncounted(result)
 }
 
 /// `true`, or `nil, "timeout"`, or `nil, "interrupt"`, or `nil, "closed"`; counted.

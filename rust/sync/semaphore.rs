@@ -52,6 +52,12 @@ impl Semaphore {
         if self.try_down() {
             return Ok(());
         }
+        self.down_not_free(timeout)
+    }
+
+    /// Takes one count as [`Semaphore::down`] does, for a caller whose
+    /// [`Semaphore::try_down`] just failed: the first look is under the queue's lock.
+    pub fn down_not_free(&self, timeout: Timeout) -> Result<(), WaitError> {
         self.queue.lock().wait_until(timeout, |()| self.try_down())
     }
 

@@ -39,6 +39,11 @@ impl Semaphore {
         self.count.wait_until(timeout, take)
     }
 
+    /// As `down`, for a caller whose `try_down` just failed (the module's skips a look).
+    pub fn down_not_free(&self, timeout: Timeout) -> Result<(), WaitError> {
+        self.down(timeout)
+    }
+
     /// Takes one count if there is one.
     pub fn try_down(&self) -> bool {
         self.count.with(take)
