@@ -8,9 +8,9 @@
 #   scripts/bench.sh plot          (draws again from build/bench/bench.txt)
 #
 # insns: the instructions of one ping-pong round trip (and of one new()) by
-# kernel function, each completion beside the other, counted exactly by a QEMU plugin
-# (scripts/insns-plugin.c, built here with gcc) under -icount, and given
-# their functions by scripts/insns.lua.
+# kernel function, each completion beside the other, counted exactly by a
+# QEMU plugin (scripts/insns-plugin.c, built here with gcc) under -icount,
+# and given their functions by scripts/insns.lua.
 #
 # A measurement, not a test: it fails only when something did not run (see
 # run.sh). Environment: BENCH_ROUNDS (rounds per measurement, default 7);
