@@ -68,7 +68,7 @@ struct luasync_port_block {
 	struct rcu_head rcu;
 	refcount_t refs;
 	enum luasync_class cls;
-	/* The object the block belongs to: the key of the index, never followed. */
+	/* The object the block belongs to: the key of the index; followed only by the release. */
 	const lunatik_object_t *object;
 	int state;		/* LUASYNC_PORT_{NEW,REACHABLE,GONE}: what lookups find */
 	bool late;		/* freed after a second grace period (see the index) */
@@ -296,13 +296,23 @@ static __always_inline void luasync_port_unref(struct luasync_port_block *block)
 		luasync_port_unref_last(block);
 }
 
-/* Lunatik's release function of every class: the object was closed or collected. */
+/*
+ * Lunatik's release function of every class: the object was closed
+ * (lunatik_closeobject, by a caller that holds it) or collected
+ * (lunatik_releaseobject, its count at 0; the object is freed after this
+ * returns). The close is skipped only when it would find nobody: the object
+ * collected, so that no userdata points to it and no lookup can start on
+ * it, and its block held by the object alone, so that no call is in flight
+ * on it (a call in the collecting state itself, such as a scope whose
+ * function released the last value of its mutex, holds a reference).
+ */
 static void luasync_port_release(void *private)
 {
 	struct luasync_port_block *block = private;
 
 	luasync_port_forget(block);
-	luasync_port_ops[block->cls]->close(block->data);
+	if (kref_read(&block->object->kref) != 0 || refcount_read(&block->refs) != 1)
+		luasync_port_ops[block->cls]->close(block->data);
 	luasync_port_unref(block);
 }
 
