@@ -17,8 +17,8 @@
  * sleeps nor calls into Lua only peeks (luasync_port_peek/unpeek), inside
  * such an RCU read-side section, without a reference. The last reference
  * takes the block off the list and drops its reference on the module; an
- * RCU grace period later (no reader and no peek left; sometimes two, see
- * the index), the Rust value is dropped and the block freed.
+ * RCU grace period later (no reader and no peek left), the Rust value is
+ * dropped and the block freed.
  * The sections are of the sched flavour, which is rcu_read_lock() with
  * preemption disabled and which call_rcu() and kfree_rcu() wait for (since
  * v5.0): it is inline, where preemptible RCU's lock and unlock are calls,
@@ -71,7 +71,6 @@ struct luasync_port_block {
 	/* The object the block belongs to: the key of the index; followed only by the release. */
 	const lunatik_object_t *object;
 	int state;		/* LUASYNC_PORT_{NEW,REACHABLE,GONE}: what lookups find */
-	bool late;		/* freed after a second grace period (see the index) */
 	struct hlist_node hash;	/* in luasync_port_index */
 	u64 id;			/* the object's number in the debugfs view */
 	struct list_head node;	/* in luasync_port_live */
@@ -167,12 +166,12 @@ enum {
  * long way (and by the publish), which writes the slot and then, after a
  * full barrier, reads the block's state; and by the release, which sets that
  * state and then, after a full barrier, empties the slot if it holds the
- * block. One of the two sees the other, so once the lookup's RCU section
- * ends no slot holds a released block. A reader that met the block in the
- * slot meanwhile may have started after the last reference went, when the
- * grace period before the free had already begun: so a lookup that had to
- * empty the slot itself marks the block late, and its free waits for a
- * second grace period (luasync_port_free), which that reader started before.
+ * block. One of the two sees the other, so the slot is emptied of a released
+ * block by one of them. Each writes the slot holding a reference to the
+ * block, and the writer empties it before dropping that reference, the
+ * release before dropping the object's: so a slot holds a block only before
+ * its last reference goes, and a reader that met the block there started
+ * before the grace period that ends before the block is freed.
  */
 #define LUASYNC_PORT_INDEX_BITS 12
 static DEFINE_HASHTABLE(luasync_port_index, LUASYNC_PORT_INDEX_BITS);
@@ -195,8 +194,9 @@ static __always_inline struct luasync_port_slot *luasync_port_slot(const lunatik
 }
 
 /*
- * Puts @block in its cache slot, inside an RCU-sched section in which it is
- * valid memory; takes it out again if its release came first (see above).
+ * Puts @block in its cache slot, holding a reference to it that the caller
+ * drops only after this returns; takes it out again if its release came
+ * first (see above).
  */
 static void luasync_port_cache_fill(struct luasync_port_slot *slot,
 				    struct luasync_port_block *block)
@@ -205,10 +205,8 @@ static void luasync_port_cache_fill(struct luasync_port_slot *slot,
 	WRITE_ONCE(slot->object, block->object);
 	/* Pairs with the barrier of luasync_port_forget(). */
 	smp_mb();
-	if (READ_ONCE(block->state) == LUASYNC_PORT_GONE) {
-		WRITE_ONCE(block->late, true);
+	if (READ_ONCE(block->state) == LUASYNC_PORT_GONE)
 		cmpxchg(&slot->block, block, NULL);
-	}
 }
 
 /* The reachable block of @object in the index, inside an RCU-sched section; or NULL. */
@@ -234,37 +232,16 @@ static void luasync_port_forget(struct luasync_port_block *block)
 	cmpxchg(&luasync_port_slot(block->object)->block, block, NULL);
 }
 
-void luasync_port_publish(void *private)
-{
-	struct luasync_port_block *block = container_of(private, struct luasync_port_block, data[0]);
-
-	/*
-	 * A full barrier: the value the caller initialised comes before the
-	 * state that lets lookups reach it. Nothing else can have released the
-	 * object yet, but a release is never undone.
-	 */
-	rcu_read_lock_sched();
-	if (cmpxchg(&block->state, LUASYNC_PORT_NEW, LUASYNC_PORT_REACHABLE) == LUASYNC_PORT_NEW)
-		luasync_port_cache_fill(luasync_port_slot(block->object), block);
-	rcu_read_unlock_sched();
-}
-
 /*
  * An RCU callback: drops the value of a block whose last reference went and
- * frees the block, unless it is late (see the index): then it waits for one
- * more grace period first. Runs in softirq context: the classes' drops never
- * sleep (a channel's message defers what could). Module exit waits for it
- * (rcu_barrier, twice), so the module reference can go before it runs.
+ * frees the block. Runs in softirq context: the classes' drops never sleep
+ * (a channel's message defers what could). Module exit waits for it
+ * (rcu_barrier), so the module reference can go before it runs.
  */
 static void luasync_port_free(struct rcu_head *head)
 {
 	struct luasync_port_block *block = container_of(head, struct luasync_port_block, rcu);
 
-	if (READ_ONCE(block->late)) {
-		WRITE_ONCE(block->late, false);
-		call_rcu(head, luasync_port_free);
-		return;
-	}
 	luasync_port_ops[block->cls]->drop(block->data);
 	kfree(block);
 }
@@ -316,6 +293,21 @@ static void luasync_port_release(void *private)
 	luasync_port_unref(block);
 }
 
+void luasync_port_publish(void *private)
+{
+	struct luasync_port_block *block = container_of(private, struct luasync_port_block, data[0]);
+
+	/*
+	 * A full barrier: the value the caller initialised comes before the
+	 * state that lets lookups reach it. Nothing else can have released the
+	 * object yet, but a release is never undone. The slot is filled under
+	 * the creator's reference (luasync_port_newobject), dropped here.
+	 */
+	if (cmpxchg(&block->state, LUASYNC_PORT_NEW, LUASYNC_PORT_REACHABLE) == LUASYNC_PORT_NEW)
+		luasync_port_cache_fill(luasync_port_slot(block->object), block);
+	luasync_port_unref(block);
+}
+
 static atomic64_t luasync_port_last_id = ATOMIC64_INIT(0);
 
 void *luasync_port_newobject(lua_State *L, enum luasync_class cls)
@@ -339,7 +331,8 @@ void *luasync_port_newobject(lua_State *L, enum luasync_class cls)
 	if (block == NULL)
 		luaL_error(L, "%s: new: not enough memory", class->name);
 	block->object = object;
-	refcount_set(&block->refs, 1);
+	/* The object's, and the creator's until luasync_port_publish(). */
+	refcount_set(&block->refs, 2);
 	block->cls = cls;
 	block->id = atomic64_inc_return(&luasync_port_last_id);
 	/* The runtime's pin (luasync_port_pin) keeps the module live here. */
@@ -409,7 +402,11 @@ static noinline struct luasync_port_block *luasync_port_miss(lua_State *L, int i
 	if (block == NULL || block->object != object ||
 	    smp_load_acquire(&block->state) != LUASYNC_PORT_REACHABLE)
 		return NULL;
+	/* The slot is filled under a reference (see the index); 0: it is going. */
+	if (!refcount_inc_not_zero(&block->refs))
+		return NULL;
 	luasync_port_cache_fill(slot, block);
+	luasync_port_unref(block);
 	return block;
 }
 
@@ -1066,10 +1063,9 @@ void luasync_port_exit(void)
 {
 	debugfs_remove(luasync_port_debugfs);
 	/*
-	 * The blocks freed after a grace period (a late one's callback queues
-	 * one more), then the references dropped from atomic context.
+	 * The blocks freed after a grace period, then the references dropped
+	 * from atomic context.
 	 */
-	rcu_barrier();
 	rcu_barrier();
 	flush_work(&luasync_port_putter);
 	synchronize_rcu_tasks();
