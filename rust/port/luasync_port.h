@@ -57,7 +57,8 @@ enum luasync_class {
  *	returns "closed"; called once, when the object is closed or released.
  *	Never sleeps.
  * @drop: drops the private data in place, once the last thread using it
- *	is gone; in softirq context (an RCU callback). Never sleeps.
+ *	is gone; in softirq context (an RCU callback). Never sleeps. NULL
+ *	when the private data has nothing to drop.
  * @describe: writes the object's state as one line (no newline) into @buf
  *	of @size bytes, NUL-terminated; for the debugfs view. Never sleeps.
  * @heads: the kernel wait queue heads of the object (NULL: none), for the

@@ -16,11 +16,11 @@
  * block found for the object (see the index below); a call that neither
  * sleeps nor calls into Lua only peeks (luasync_port_peek/unpeek), inside
  * such an RCU read-side section, without a reference. The last reference
- * takes the block off the list and drops its reference on the module; an
- * RCU grace period later (no reader and no peek left), the Rust value is
- * dropped and the block freed.
+ * drops the block's reference on the module and marks it dead; an RCU grace
+ * period after it leaves the index (no reader and no peek left), the Rust
+ * value is dropped and the block freed, in a batch (see the registry).
  * The sections are of the sched flavour, which is rcu_read_lock() with
- * preemption disabled and which call_rcu() and kfree_rcu() wait for (since
+ * preemption disabled and which call_rcu() waits for (since
  * v5.0): it is inline, where preemptible RCU's lock and unlock are calls,
  * and these sections are on the path of every method call.
  *
@@ -73,16 +73,49 @@ struct luasync_port_block {
 	int state;		/* LUASYNC_PORT_{NEW,REACHABLE,GONE}: what lookups find */
 	struct hlist_node hash;	/* in luasync_port_index */
 	u64 id;			/* the object's number in the debugfs view */
-	struct list_head node;	/* in luasync_port_live */
+	int fate;		/* LUASYNC_PORT_{BORN,LISTED,DEAD}: see the list */
+	/* In luasync_port_born, then (if listed) luasync_port_dead, then a batch. */
+	struct llist_node queue;
 	u64 data[];	/* the Rust value, 8-byte aligned as kmalloc'd memory is */
 };
 
 /*
- * Every live block, for the debugfs view. The lock is taken to add and
- * remove a block and by a reader of the view, never by a wait or a wake.
+ * The registry. Every block is in the index (below), which the debugfs view
+ * also walks, from shortly after its creation to shortly after its last
+ * reference; the making and the freeing of an object take no lock. A new
+ * block goes onto the list of the born (BORN). A settle
+ * (luasync_port_settle) takes that list under the lock and moves each block
+ * into the index (LISTED), unless its last reference went first (DEAD). The
+ * last reference marks the block DEAD and, if it was LISTED, puts it on the
+ * list of the dead, which the next settle takes out of the index; one atomic
+ * exchange on each side decides which settle owns the block. A settle frees
+ * the dead it took, listed or not, together, after one grace period. It
+ * runs when LUASYNC_PORT_BATCH blocks died since the last one, at once when
+ * a value has something to drop, before a lookup asks the index, before a
+ * reader of the view, and at exit. The lock is taken by nothing else.
  */
-static LIST_HEAD(luasync_port_live);
 static DEFINE_SPINLOCK(luasync_port_objects_lock);
+static LLIST_HEAD(luasync_port_born);
+static LLIST_HEAD(luasync_port_dead);
+static atomic_t luasync_port_ndead = ATOMIC_INIT(0);
+#define LUASYNC_PORT_BATCH 64
+
+/* The fates of a block: where it is in the lists above. */
+enum {
+	LUASYNC_PORT_BORN,
+	LUASYNC_PORT_LISTED,
+	LUASYNC_PORT_DEAD,
+};
+
+/* llist_add(), inline: the making and the freeing of every object pass here. */
+static __always_inline void luasync_port_push(struct llist_node *node, struct llist_head *head)
+{
+	struct llist_node *first = READ_ONCE(head->first);
+
+	do {
+		node->next = first;
+	} while (!try_cmpxchg(&head->first, &first, node));
+}
 
 /* Per class: objects made and freed. */
 struct luasync_port_stats {
@@ -153,10 +186,11 @@ enum {
  * (debug.setuservalue), not the object the userdata points to.
  *
  * The index, a hash table of every block by object, changes under
- * luasync_port_objects_lock with the list of live blocks: a block is in it
- * from its creation to its last reference, and lookups take only the
- * reachable ones (published, not released), so a block of a freed object
- * and one of a new object at the same address can both be there. In front
+ * luasync_port_objects_lock: a block is in it from the settle after its
+ * creation to the one after its last reference, and a lookup settles before
+ * it asks. Lookups take only the reachable
+ * blocks (published, not released), so a block of a freed object and one of
+ * a new object at the same address can both be there. In front
  * of it, a cache maps the hash of an object to the block last found for it,
  * so that a lookup usually costs a load and three comparisons; a slot that
  * holds another object's block, or an unreachable one, sends it the long
@@ -233,36 +267,80 @@ static void luasync_port_forget(struct luasync_port_block *block)
 }
 
 /*
- * An RCU callback: drops the value of a block whose last reference went and
- * frees the block. Runs in softirq context: the classes' drops never sleep
- * (a channel's message defers what could). Module exit waits for it
- * (rcu_barrier), so the module reference can go before it runs.
+ * An RCU callback, for a batch of dead blocks linked by their queue nodes
+ * from the one whose head it is: drops their values and frees them. Runs in
+ * softirq context: the classes' drops never sleep (a channel's message
+ * defers what could). Module exit waits for it (rcu_barrier), so the module
+ * references can go before it runs.
  */
 static void luasync_port_free(struct rcu_head *head)
 {
 	struct luasync_port_block *block = container_of(head, struct luasync_port_block, rcu);
+	struct luasync_port_block *next;
 
-	luasync_port_ops[block->cls]->drop(block->data);
-	kfree(block);
+	llist_for_each_entry_safe(block, next, &block->queue, queue) {
+		if (luasync_port_ops[block->cls]->drop != NULL)
+			luasync_port_ops[block->cls]->drop(block->data);
+		kfree(block);
+	}
 }
 
 /*
- * The last reference to @block went: it leaves the list of live objects,
- * has its value dropped and the block freed after a grace period, and drops
- * the block's module reference at once, so that rmmod right after the last
- * object went succeeds.
+ * Settles the born and the dead (see the list), then hands the dead to RCU
+ * as one batch: their values are dropped and their blocks freed after a
+ * grace period that starts after the last lookup could find them (in the
+ * index, which the listed ones left here; in the cache, which each left
+ * before its last reference went; see the index), and after the peeks that
+ * may still look at them (luasync_port_peek). A queue node is read before
+ * the exchange that may hand it to the list of the dead.
  */
-static noinline void luasync_port_unref_last(struct luasync_port_block *block)
+static void luasync_port_settle(void)
 {
+	struct luasync_port_block *block, *next;
+	struct llist_node *dead, *born, *batch = NULL;
 	unsigned long flags;
 
 	spin_lock_irqsave(&luasync_port_objects_lock, flags);
-	list_del(&block->node);
-	hash_del_rcu(&block->hash);
+	atomic_set(&luasync_port_ndead, 0);
+	dead = llist_del_all(&luasync_port_dead);
+	born = llist_del_all(&luasync_port_born);
+	llist_for_each_entry_safe(block, next, born, queue) {
+		if (cmpxchg(&block->fate, LUASYNC_PORT_BORN, LUASYNC_PORT_LISTED) ==
+		    LUASYNC_PORT_BORN) {
+			hash_add_rcu(luasync_port_index, &block->hash,
+				     (unsigned long)block->object);
+			continue;
+		}
+		block->queue.next = batch;
+		batch = &block->queue;
+	}
+	llist_for_each_entry_safe(block, next, dead, queue) {
+		hash_del_rcu(&block->hash);
+		block->queue.next = batch;
+		batch = &block->queue;
+	}
 	spin_unlock_irqrestore(&luasync_port_objects_lock, flags);
+	if (batch != NULL)
+		call_rcu(&llist_entry(batch, struct luasync_port_block, queue)->rcu,
+			 luasync_port_free);
+}
+
+/*
+ * The last reference to @block went: it is DEAD, and joins the list of the
+ * dead if a settle listed it (otherwise the settle that takes it from the
+ * born frees it), to be freed with the others, at once if its value has
+ * something to drop. Drops the block's module reference at once, so that
+ * rmmod right after the last object went succeeds.
+ */
+static noinline void luasync_port_unref_last(struct luasync_port_block *block)
+{
+	bool drop = luasync_port_ops[block->cls]->drop != NULL;
+
 	atomic64_inc(&luasync_port_stats[block->cls].freed);
-	/* After the peeks that may still look at it (luasync_port_peek). */
-	call_rcu(&block->rcu, luasync_port_free);
+	if (xchg(&block->fate, LUASYNC_PORT_DEAD) == LUASYNC_PORT_LISTED)
+		luasync_port_push(&block->queue, &luasync_port_dead);
+	if (drop || atomic_inc_return(&luasync_port_ndead) >= LUASYNC_PORT_BATCH)
+		luasync_port_settle();
 	module_put(THIS_MODULE);
 }
 
@@ -316,7 +394,6 @@ void *luasync_port_newobject(lua_State *L, enum luasync_class cls)
 	lunatik_object_t *runtime = lunatik_toruntime(L);
 	struct luasync_port_block *block;
 	lunatik_object_t *object;
-	unsigned long flags;
 	size_t size;
 	gfp_t gfp;
 
@@ -327,20 +404,21 @@ void *luasync_port_newobject(lua_State *L, enum luasync_class cls)
 
 	/* Pushes the object, with no private data yet; raises before owning anything. */
 	object = lunatik_newobject(L, class, 0, LUNATIK_OPT_NONE);
-	block = kzalloc(struct_size(block, data, DIV_ROUND_UP(size, sizeof(u64))), gfp);
+	block = kmalloc(struct_size(block, data, DIV_ROUND_UP(size, sizeof(u64))), gfp);
 	if (block == NULL)
 		luaL_error(L, "%s: new: not enough memory", class->name);
+	/* Every field its first user does not set; the value zeroed. */
 	block->object = object;
 	/* The object's, and the creator's until luasync_port_publish(). */
 	refcount_set(&block->refs, 2);
 	block->cls = cls;
+	block->state = LUASYNC_PORT_NEW;
+	block->fate = LUASYNC_PORT_BORN;
+	memset(block->data, 0, size);
 	block->id = atomic64_inc_return(&luasync_port_last_id);
 	/* The runtime's pin (luasync_port_pin) keeps the module live here. */
 	__module_get(THIS_MODULE);
-	spin_lock_irqsave(&luasync_port_objects_lock, flags);
-	list_add_tail(&block->node, &luasync_port_live);
-	hash_add_rcu(luasync_port_index, &block->hash, (unsigned long)object);
-	spin_unlock_irqrestore(&luasync_port_objects_lock, flags);
+	luasync_port_push(&block->queue, &luasync_port_born);
 	atomic64_inc(&luasync_port_stats[cls].made);
 	object->private = block;
 	return block->data;
@@ -394,10 +472,13 @@ static noinline struct luasync_port_block *luasync_port_miss(lua_State *L, int i
 {
 	struct luasync_port_block *block;
 
-	if (luasync_port_isobject(L, idx, object, luasync_port_class(cls)))
+	if (luasync_port_isobject(L, idx, object, luasync_port_class(cls))) {
 		block = READ_ONCE(object->private);
-	else
+	} else {
+		if (!llist_empty(&luasync_port_born))
+			luasync_port_settle();
 		block = luasync_port_index_find(object);
+	}
 	/* Acquire: the value its publish initialised. */
 	if (block == NULL || block->object != object ||
 	    smp_load_acquire(&block->state) != LUASYNC_PORT_REACHABLE)
@@ -943,23 +1024,53 @@ void luasync_port_putwaited(void *private, enum luasync_class cls, enum luasync_
  * The debugfs view: /sys/kernel/debug/luasync/objects, one line per live
  * object ("<id> <class> <state>", then its waiters: pid, comm and for how
  * long), and /sys/kernel/debug/luasync/stats, one line per class. A reader
- * holds the registry's lock for one buffer of lines (seq_file), which only
- * delays the making and freeing of objects, and each object's queue locks
+ * settles, then holds the registry's lock for one buffer of lines
+ * (seq_file), which only delays settles, and each object's queue locks
  * for the lines of its waiters, which is as long as a waiter or a waker of
  * that object waits for it.
  */
 void luasync_wq_show_waiters(struct wait_queue_head *wq, struct seq_file *m);
 
+/*
+ * The first block of the index at or after bucket @bkt, in the order of the
+ * view: bucket by bucket, each from its head. Under the registry's lock.
+ */
+static struct luasync_port_block *luasync_port_index_from(unsigned int bkt)
+{
+	for (; bkt < HASH_SIZE(luasync_port_index); bkt++)
+		if (!hlist_empty(&luasync_port_index[bkt]))
+			return hlist_entry(luasync_port_index[bkt].first,
+					   struct luasync_port_block, hash);
+	return NULL;
+}
+
+/* The block after @block in the order of the view, or NULL. Under the registry's lock. */
+static struct luasync_port_block *luasync_port_index_after(struct luasync_port_block *block)
+{
+	if (block->hash.next != NULL)
+		return hlist_entry(block->hash.next, struct luasync_port_block, hash);
+	return luasync_port_index_from(hash_min((unsigned long)block->object,
+						HASH_BITS(luasync_port_index)) + 1);
+}
+
 static void *luasync_port_objects_start(struct seq_file *m, loff_t *pos)
 	__acquires(&luasync_port_objects_lock)
 {
+	struct luasync_port_block *block;
+	loff_t skip = *pos;
+
+	luasync_port_settle();
 	spin_lock_irq(&luasync_port_objects_lock);
-	return seq_list_start(&luasync_port_live, *pos);
+	block = luasync_port_index_from(0);
+	while (block != NULL && skip-- > 0)
+		block = luasync_port_index_after(block);
+	return block;
 }
 
 static void *luasync_port_objects_next(struct seq_file *m, void *v, loff_t *pos)
 {
-	return seq_list_next(v, &luasync_port_live, pos);
+	++*pos;
+	return luasync_port_index_after(v);
 }
 
 static void luasync_port_objects_stop(struct seq_file *m, void *v)
@@ -970,13 +1081,18 @@ static void luasync_port_objects_stop(struct seq_file *m, void *v)
 
 static int luasync_port_objects_show(struct seq_file *m, void *v)
 {
-	struct luasync_port_block *block = list_entry(v, struct luasync_port_block, node);
+	struct luasync_port_block *block = v;
 	const struct luasync_ops *ops = luasync_port_ops[block->cls];
 	void *heads[2] = {NULL, NULL};
 	char state[96] = "";
 	unsigned int i;
 
-	/* A block on the list is alive: its last reference takes it off under the lock. */
+	/*
+	 * A block in the index is valid memory: the settle that takes it out
+	 * holds the lock. One whose last reference went since is not shown.
+	 */
+	if (READ_ONCE(block->fate) == LUASYNC_PORT_DEAD)
+		return 0;
 	if (ops->describe != NULL)
 		ops->describe(block->data, state, sizeof(state));
 	seq_printf(m, "%llu %s %s", block->id, luasync_port_classes[block->cls].name, state);
@@ -1063,9 +1179,10 @@ void luasync_port_exit(void)
 {
 	debugfs_remove(luasync_port_debugfs);
 	/*
-	 * The blocks freed after a grace period, then the references dropped
-	 * from atomic context.
+	 * The dead still waiting for company, the batches freed after a grace
+	 * period, then the references dropped from atomic context.
 	 */
+	luasync_port_settle();
 	rcu_barrier();
 	flush_work(&luasync_port_putter);
 	synchronize_rcu_tasks();

@@ -195,7 +195,12 @@ macro_rules! class_ops {
             methods: $methods.as_ptr(),
             size: core::mem::size_of::<$private>(),
             close: Some($crate::port::close::<$private>),
-            drop: Some($crate::port::drop::<$private>),
+            // None: nothing to drop; the port frees the block without calling back.
+            drop: if core::mem::needs_drop::<$private>() {
+                Some($crate::port::drop::<$private>)
+            } else {
+                None
+            },
             describe: Some($crate::port::describe::<$private>),
             heads: Some($crate::port::heads::<$private>),
         });
