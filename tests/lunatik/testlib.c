@@ -80,6 +80,7 @@ static int testlib_read(lua_State *L)
 	lua_Integer max = luaL_optinteger(L, 2, 4096);
 	struct file *file;
 	loff_t pos = 0;
+	size_t total = 0;
 	ssize_t got;
 	char *buf;
 
@@ -95,14 +96,19 @@ static int testlib_read(lua_State *L)
 		lua_pushfstring(L, "error %d", (int)PTR_ERR(file));
 		return 2;
 	}
-	got = testlib_kernel_read(file, buf, max, &pos);
+	/* A seq_file gives a buffer of lines a read: read until the end, or max. */
+	do {
+		got = testlib_kernel_read(file, buf + total, max - total, &pos);
+		if (got > 0)
+			total += got;
+	} while (got > 0 && total < max);
 	filp_close(file, NULL);
 	if (got < 0) {
 		lua_pushnil(L);
 		lua_pushfstring(L, "error %d", (int)got);
 		return 2;
 	}
-	lua_pushlstring(L, buf, got);
+	lua_pushlstring(L, buf, total);
 	return 1;
 }
 
