@@ -73,7 +73,7 @@ struct luasync_port_block {
 	int state;		/* LUASYNC_PORT_{NEW,REACHABLE,GONE}: what lookups find */
 	struct hlist_node hash;	/* in luasync_port_index */
 	u64 id;			/* the object's number in the debugfs view */
-	int fate;		/* LUASYNC_PORT_{BORN,LISTED,DEAD}: see the list */
+	int fate;		/* LUASYNC_PORT_{BORN,LISTED,DEAD}: see the registry */
 	/* In luasync_port_born, then (if listed) luasync_port_dead, then a batch. */
 	struct llist_node queue;
 	u64 data[];	/* the Rust value, 8-byte aligned as kmalloc'd memory is */
@@ -81,23 +81,26 @@ struct luasync_port_block {
 
 /*
  * The registry. Every block is in the index (below), which the debugfs view
- * also walks, from shortly after its creation to shortly after its last
- * reference; the making and the freeing of an object take no lock. A new
- * block goes onto the list of the born (BORN). A settle
- * (luasync_port_settle) takes that list under the lock and moves each block
- * into the index (LISTED), unless its last reference went first (DEAD). The
- * last reference marks the block DEAD and, if it was LISTED, puts it on the
- * list of the dead, which the next settle takes out of the index; one atomic
- * exchange on each side decides which settle owns the block. A settle frees
- * the dead it took, listed or not, together, after one grace period. It
- * runs when LUASYNC_PORT_BATCH blocks died since the last one, at once when
- * a value has something to drop, before a lookup asks the index, before a
- * reader of the view, and at exit. The lock is taken by nothing else.
+ * also walks, from the first settle after its creation to the first after
+ * its last reference (a block that dies before a settle never is); the
+ * making and the freeing of an object take no lock. A new block goes onto
+ * the list of the born (BORN). A settle (luasync_port_settle) takes that
+ * list under the lock and moves each block into the index (LISTED), unless
+ * its last reference went first (DEAD). The last reference marks the block
+ * DEAD and, if it was LISTED, puts it on the list of the dead, which the
+ * next settle takes out of the index; one atomic exchange on each side
+ * decides which settle owns the block. A settle frees the dead it took,
+ * listed or not, together, after one grace period. It runs once
+ * LUASYNC_PORT_BATCH blocks were born or died since the last one (so that
+ * one settle, with interrupts off, does a bounded amount of work), at once
+ * when a value has something to drop, when a lookup in the index fails,
+ * before a reader of the view starts, and at exit. The lock is taken by
+ * settles and by readers of the view (for a buffer of lines).
  */
 static DEFINE_SPINLOCK(luasync_port_objects_lock);
 static LLIST_HEAD(luasync_port_born);
 static LLIST_HEAD(luasync_port_dead);
-static atomic_t luasync_port_ndead = ATOMIC_INIT(0);
+static atomic_t luasync_port_unsettled = ATOMIC_INIT(0);
 #define LUASYNC_PORT_BATCH 64
 
 /* The fates of a block: where it is in the lists above. */
@@ -301,7 +304,7 @@ static void luasync_port_settle(void)
 	unsigned long flags;
 
 	spin_lock_irqsave(&luasync_port_objects_lock, flags);
-	atomic_set(&luasync_port_ndead, 0);
+	atomic_set(&luasync_port_unsettled, 0);
 	dead = llist_del_all(&luasync_port_dead);
 	born = llist_del_all(&luasync_port_born);
 	llist_for_each_entry_safe(block, next, born, queue) {
@@ -339,7 +342,7 @@ static noinline void luasync_port_unref_last(struct luasync_port_block *block)
 	atomic64_inc(&luasync_port_stats[block->cls].freed);
 	if (xchg(&block->fate, LUASYNC_PORT_DEAD) == LUASYNC_PORT_LISTED)
 		luasync_port_push(&block->queue, &luasync_port_dead);
-	if (drop || atomic_inc_return(&luasync_port_ndead) >= LUASYNC_PORT_BATCH)
+	if (drop || atomic_inc_return(&luasync_port_unsettled) == LUASYNC_PORT_BATCH)
 		luasync_port_settle();
 	module_put(THIS_MODULE);
 }
@@ -419,6 +422,8 @@ void *luasync_port_newobject(lua_State *L, enum luasync_class cls)
 	/* The runtime's pin (luasync_port_pin) keeps the module live here. */
 	__module_get(THIS_MODULE);
 	luasync_port_push(&block->queue, &luasync_port_born);
+	if (atomic_inc_return(&luasync_port_unsettled) == LUASYNC_PORT_BATCH)
+		luasync_port_settle();
 	atomic64_inc(&luasync_port_stats[cls].made);
 	object->private = block;
 	return block->data;
@@ -475,9 +480,12 @@ static noinline struct luasync_port_block *luasync_port_miss(lua_State *L, int i
 	if (luasync_port_isobject(L, idx, object, luasync_port_class(cls))) {
 		block = READ_ONCE(object->private);
 	} else {
-		if (!llist_empty(&luasync_port_born))
-			luasync_port_settle();
 		block = luasync_port_index_find(object);
+		/* Not there yet: made since the last settle, or being listed by one. */
+		if (block == NULL) {
+			luasync_port_settle();
+			block = luasync_port_index_find(object);
+		}
 	}
 	/* Acquire: the value its publish initialised. */
 	if (block == NULL || block->object != object ||
@@ -1025,52 +1033,42 @@ void luasync_port_putwaited(void *private, enum luasync_class cls, enum luasync_
  * object ("<id> <class> <state>", then its waiters: pid, comm and for how
  * long), and /sys/kernel/debug/luasync/stats, one line per class. A reader
  * settles, then holds the registry's lock for one buffer of lines
- * (seq_file), which only delays settles, and each object's queue locks
+ * (seq_file), which delays settles (and the calls that make one: a new
+ * object or a freed one, now and then), and each object's queue locks
  * for the lines of its waiters, which is as long as a waiter or a waker of
  * that object waits for it.
  */
 void luasync_wq_show_waiters(struct wait_queue_head *wq, struct seq_file *m);
 
 /*
- * The first block of the index at or after bucket @bkt, in the order of the
- * view: bucket by bucket, each from its head. Under the registry's lock.
+ * The view is read bucket by bucket of the index: a record is a bucket, its
+ * position the bucket's number, so that a read in several buffers resumes
+ * where it stopped whatever changed in the buckets already read. The first
+ * non-empty bucket at or after *@pos, which becomes its number; NULL at the
+ * end. Under the registry's lock.
  */
-static struct luasync_port_block *luasync_port_index_from(unsigned int bkt)
+static struct hlist_head *luasync_port_objects_seek(loff_t *pos)
 {
-	for (; bkt < HASH_SIZE(luasync_port_index); bkt++)
-		if (!hlist_empty(&luasync_port_index[bkt]))
-			return hlist_entry(luasync_port_index[bkt].first,
-					   struct luasync_port_block, hash);
+	for (; *pos < HASH_SIZE(luasync_port_index); ++*pos)
+		if (!hlist_empty(&luasync_port_index[*pos]))
+			return &luasync_port_index[*pos];
 	return NULL;
-}
-
-/* The block after @block in the order of the view, or NULL. Under the registry's lock. */
-static struct luasync_port_block *luasync_port_index_after(struct luasync_port_block *block)
-{
-	if (block->hash.next != NULL)
-		return hlist_entry(block->hash.next, struct luasync_port_block, hash);
-	return luasync_port_index_from(hash_min((unsigned long)block->object,
-						HASH_BITS(luasync_port_index)) + 1);
 }
 
 static void *luasync_port_objects_start(struct seq_file *m, loff_t *pos)
 	__acquires(&luasync_port_objects_lock)
 {
-	struct luasync_port_block *block;
-	loff_t skip = *pos;
-
-	luasync_port_settle();
+	/* A read from the start lists what was made before it. */
+	if (*pos == 0)
+		luasync_port_settle();
 	spin_lock_irq(&luasync_port_objects_lock);
-	block = luasync_port_index_from(0);
-	while (block != NULL && skip-- > 0)
-		block = luasync_port_index_after(block);
-	return block;
+	return luasync_port_objects_seek(pos);
 }
 
 static void *luasync_port_objects_next(struct seq_file *m, void *v, loff_t *pos)
 {
 	++*pos;
-	return luasync_port_index_after(v);
+	return luasync_port_objects_seek(pos);
 }
 
 static void luasync_port_objects_stop(struct seq_file *m, void *v)
@@ -1079,20 +1077,14 @@ static void luasync_port_objects_stop(struct seq_file *m, void *v)
 	spin_unlock_irq(&luasync_port_objects_lock);
 }
 
-static int luasync_port_objects_show(struct seq_file *m, void *v)
+/* One object's line. */
+static void luasync_port_objects_line(struct seq_file *m, struct luasync_port_block *block)
 {
-	struct luasync_port_block *block = v;
 	const struct luasync_ops *ops = luasync_port_ops[block->cls];
 	void *heads[2] = {NULL, NULL};
 	char state[96] = "";
 	unsigned int i;
 
-	/*
-	 * A block in the index is valid memory: the settle that takes it out
-	 * holds the lock. One whose last reference went since is not shown.
-	 */
-	if (READ_ONCE(block->fate) == LUASYNC_PORT_DEAD)
-		return 0;
 	if (ops->describe != NULL)
 		ops->describe(block->data, state, sizeof(state));
 	seq_printf(m, "%llu %s %s", block->id, luasync_port_classes[block->cls].name, state);
@@ -1102,6 +1094,22 @@ static int luasync_port_objects_show(struct seq_file *m, void *v)
 		if (heads[i] != NULL)
 			luasync_wq_show_waiters(heads[i], m);
 	seq_putc(m, '\n');
+}
+
+/*
+ * The lines of a bucket's objects. A block in the index is valid memory: the
+ * settle that takes it out holds the lock. Not shown: one not published yet,
+ * whose value may not be initialised (acquire: the value its publish
+ * initialised), and one whose last reference went since the last settle.
+ */
+static int luasync_port_objects_show(struct seq_file *m, void *v)
+{
+	struct luasync_port_block *block;
+
+	hlist_for_each_entry(block, (struct hlist_head *)v, hash)
+		if (smp_load_acquire(&block->state) != LUASYNC_PORT_NEW &&
+		    READ_ONCE(block->fate) != LUASYNC_PORT_DEAD)
+			luasync_port_objects_line(m, block);
 	return 0;
 }
 
