@@ -108,4 +108,59 @@ do
 	t:is(stats("completion").live, before_stats.live, "stats: live back to what it was")
 end
 
+-- the registry under churn: objects made and collected in bulk, some of them
+-- listed by a read of the view before they die and some dying unlisted
+do
+	local BASE = 700000
+	local function counts(first, last)
+		local seen = {}
+		for l in string.gmatch(read(OBJECTS), "[^\n]+") do
+			local count = string.match(l, "^%d+ semaphore count (%d+)$")
+			local n = count and math.tointeger(tonumber(count))
+			if n and n >= first and n <= last then
+				seen[n] = (seen[n] or 0) + 1
+			end
+		end
+		return seen
+	end
+	-- Whether each count in [first, last] is listed `want(count)` times.
+	local function listed(first, last, want)
+		local seen = counts(first, last)
+		for n = first, last do
+			if (seen[n] or 0) ~= want(n) then
+				return false, n .. " listed " .. (seen[n] or 0) .. " times"
+			end
+		end
+		return true
+	end
+	local live = stats("semaphore").live
+	local made = {}
+	for i = 1, 300 do
+		made[i] = semaphore.new(BASE + i)
+	end
+	local ok, why = listed(BASE + 1, BASE + 300, function() return 1 end)
+	t:ok(ok, "300 new objects: each listed once", why)
+	local kept = {}
+	for i = 3, 300, 3 do
+		kept[#kept + 1] = made[i]
+	end
+	made = {} -- luacheck: ignore 311
+	collectgarbage()
+	collectgarbage()
+	ok, why = listed(BASE + 1, BASE + 300, function(n) return (n - BASE) % 3 == 0 and 1 or 0 end)
+	t:ok(ok, "after 200 of them were collected: the 100 kept, once each, and no other", why)
+	for i = 301, 600 do
+		semaphore.new(BASE + i)
+	end
+	collectgarbage()
+	collectgarbage()
+	ok, why = listed(BASE + 301, BASE + 600, function() return 0 end)
+	t:ok(ok, "300 collected before any read of the view: none listed", why)
+	t:is(stats("semaphore").live, live + #kept, "stats: the 100 kept are live")
+	kept = {} -- luacheck: ignore 311
+	collectgarbage()
+	collectgarbage()
+	t:is(stats("semaphore").live, live, "stats: none once they go")
+end
+
 t:done()
