@@ -103,8 +103,8 @@ enum luasync_found {
 
 /*
  * Creates an object of @cls, pushes it and returns its private data:
- * zeroed, @size bytes of ops, aligned for any Rust type the classes use,
- * to be initialised in place and then published. Until then no lookup finds
+ * @size bytes of ops, uninitialised, aligned for any Rust type the classes
+ * use, to be initialised in place and then published. Until then no lookup finds
  * the object. The object holds a reference on the module until it is
  * dropped. Raises on failure, before anything is owned.
  */

@@ -139,6 +139,12 @@ struct luasync_port_waits {
 
 static DEFINE_PER_CPU(struct luasync_port_waits, luasync_port_waits);
 
+/*
+ * Per class with objects, the slab cache of its blocks (/proc/slabinfo names
+ * them luasync_<class>, unless the slab allocator merges them with others).
+ */
+static struct kmem_cache *luasync_port_caches[LUASYNC_NCLASSES];
+
 static const struct luasync_ops *const luasync_port_ops[LUASYNC_NCLASSES] = {
 #define LUASYNC_PORT_OPS(name) [LUASYNC_CLASS_##name] = &luasync_##name##_ops,
 	LUASYNC_CLASSES(LUASYNC_PORT_OPS)
@@ -284,7 +290,7 @@ static void luasync_port_free(struct rcu_head *head)
 	llist_for_each_entry_safe(block, next, &block->queue, queue) {
 		if (luasync_port_ops[block->cls]->drop != NULL)
 			luasync_port_ops[block->cls]->drop(block->data);
-		kfree(block);
+		kmem_cache_free(luasync_port_caches[block->cls], block);
 	}
 }
 
@@ -397,27 +403,24 @@ void *luasync_port_newobject(lua_State *L, enum luasync_class cls)
 	lunatik_object_t *runtime = lunatik_toruntime(L);
 	struct luasync_port_block *block;
 	lunatik_object_t *object;
-	size_t size;
 	gfp_t gfp;
 
-	if (WARN_ON_ONCE(class == NULL))
+	if (WARN_ON_ONCE(class == NULL || luasync_port_caches[cls] == NULL))
 		return NULL;
-	size = luasync_port_ops[cls]->size;
 	gfp = runtime != NULL && lunatik_isirq(runtime->opt) ? GFP_ATOMIC : GFP_KERNEL;
 
 	/* Pushes the object, with no private data yet; raises before owning anything. */
 	object = lunatik_newobject(L, class, 0, LUNATIK_OPT_NONE);
-	block = kmalloc(struct_size(block, data, DIV_ROUND_UP(size, sizeof(u64))), gfp);
+	block = kmem_cache_alloc(luasync_port_caches[cls], gfp);
 	if (block == NULL)
 		luaL_error(L, "%s: new: not enough memory", class->name);
-	/* Every field its first user does not set; the value zeroed. */
+	/* Every field its first user does not set; the value is the caller's to initialise. */
 	block->object = object;
 	/* The object's, and the creator's until luasync_port_publish(). */
 	refcount_set(&block->refs, 2);
 	block->cls = cls;
 	block->state = LUASYNC_PORT_NEW;
 	block->fate = LUASYNC_PORT_BORN;
-	memset(block->data, 0, size);
 	block->id = atomic64_inc_return(&luasync_port_last_id);
 	/* The runtime's pin (luasync_port_pin) keeps the module live here. */
 	__module_get(THIS_MODULE);
@@ -1154,8 +1157,50 @@ DEFINE_SHOW_ATTRIBUTE(luasync_port_stats);
 
 static struct dentry *luasync_port_debugfs;
 
+static void luasync_port_destroy_caches(void)
+{
+	unsigned int cls;
+
+	for (cls = 0; cls < LUASYNC_NCLASSES; cls++) {
+		kmem_cache_destroy(luasync_port_caches[cls]);
+		luasync_port_caches[cls] = NULL;
+	}
+}
+
+static int luasync_port_create_caches(void)
+{
+#define LUASYNC_PORT_CACHE_NAME(name) [LUASYNC_CLASS_##name] = "luasync_" #name,
+	static const char *const names[LUASYNC_NCLASSES] = {
+		LUASYNC_CLASSES(LUASYNC_PORT_CACHE_NAME)
+	};
+#undef LUASYNC_PORT_CACHE_NAME
+	struct luasync_port_block *block;
+	unsigned int cls;
+
+	for (cls = 0; cls < LUASYNC_NCLASSES; cls++) {
+		const struct luasync_ops *ops = luasync_port_ops[cls];
+
+		/* A library that is one function has no objects. */
+		if (ops->methods == NULL)
+			continue;
+		luasync_port_caches[cls] =
+			kmem_cache_create(names[cls],
+					  struct_size(block, data, DIV_ROUND_UP(ops->size, sizeof(u64))),
+					  __alignof__(struct luasync_port_block), 0, NULL);
+		if (luasync_port_caches[cls] == NULL) {
+			luasync_port_destroy_caches();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 int luasync_port_init(void)
 {
+	int err = luasync_port_create_caches();
+
+	if (err != 0)
+		return err;
 #define LUASYNC_PORT_NAME(name) ", " #name
 	/* The list starts with ", ": skip it. */
 	pr_info("loaded (%s)\n", LUASYNC_CLASSES(LUASYNC_PORT_NAME) + 2);
@@ -1195,4 +1240,6 @@ void luasync_port_exit(void)
 	flush_work(&luasync_port_putter);
 	synchronize_rcu_tasks();
 	luasync_port_forget_owners();
+	/* Every block was freed into its cache. */
+	luasync_port_destroy_caches();
 }

@@ -210,8 +210,8 @@ macro_rules! class_ops {
 pub(crate) use class_ops;
 
 /// Creates an object of `T::CLASS` and pushes it; `init` initialises its private data in
-/// place: zeroed memory for a `T`, aligned for it, that never moves (the port frees it only
-/// after dropping the value in place). No lookup finds the object before `init` returned.
+/// place: uninitialised memory for a `T`, aligned for it, that never moves (the port frees
+/// it only after dropping the value in place). No lookup finds the object before `init` returned.
 /// The object keeps the module loaded until it is dropped.
 ///
 /// Raises on failure (memory, or a runtime that cannot hold this class), before `init` is
