@@ -76,7 +76,7 @@ struct luasync_port_block {
 	int fate;		/* LUASYNC_PORT_{BORN,LISTED,DEAD}: see the registry */
 	/* In luasync_port_born, then (if listed) luasync_port_dead, then a batch. */
 	struct llist_node queue;
-	u64 data[];	/* the Rust value, 8-byte aligned as kmalloc'd memory is */
+	u64 data[];	/* the Rust value, 8-byte aligned (see the caches) */
 };
 
 /*
@@ -93,15 +93,32 @@ struct luasync_port_block {
  * listed or not, together, after one grace period. It runs once
  * LUASYNC_PORT_BATCH blocks were born or died since the last one (so that
  * one settle, with interrupts off, does a bounded amount of work), at once
- * when a value has something to drop, when a lookup in the index fails,
- * before a reader of the view starts, and at exit. The lock is taken by
+ * when a value has something to drop, when a lookup in the index misses
+ * an object that may be born since the last settle or being listed by one,
+ * when a read of the view starts, and at exit. The lock is taken by
  * settles and by readers of the view (for a buffer of lines).
  */
 static DEFINE_SPINLOCK(luasync_port_objects_lock);
 static LLIST_HEAD(luasync_port_born);
 static LLIST_HEAD(luasync_port_dead);
 static atomic_t luasync_port_unsettled = ATOMIC_INIT(0);
+/* A power of two: every multiple of it counted triggers a settle. */
 #define LUASYNC_PORT_BATCH 64
+/* Odd while a settle lists and delists, for a lookup that missed meanwhile. */
+static seqcount_spinlock_t luasync_port_settling =
+	SEQCNT_SPINLOCK_ZERO(luasync_port_settling, &luasync_port_objects_lock);
+
+/*
+ * Whether a birth or a death just counted calls for a settle: each multiple
+ * of the batch does, so that a caller slow to settle does not hold the
+ * others back (the count since the last settle, which resets it, bounds the
+ * work of one settle).
+ */
+static __always_inline bool luasync_port_count(void)
+{
+	BUILD_BUG_ON(!is_power_of_2(LUASYNC_PORT_BATCH));
+	return (atomic_inc_return(&luasync_port_unsettled) & (LUASYNC_PORT_BATCH - 1)) == 0;
+}
 
 /* The fates of a block: where it is in the lists above. */
 enum {
@@ -310,6 +327,7 @@ static void luasync_port_settle(void)
 	unsigned long flags;
 
 	spin_lock_irqsave(&luasync_port_objects_lock, flags);
+	write_seqcount_begin(&luasync_port_settling);
 	atomic_set(&luasync_port_unsettled, 0);
 	dead = llist_del_all(&luasync_port_dead);
 	born = llist_del_all(&luasync_port_born);
@@ -328,6 +346,7 @@ static void luasync_port_settle(void)
 		block->queue.next = batch;
 		batch = &block->queue;
 	}
+	write_seqcount_end(&luasync_port_settling);
 	spin_unlock_irqrestore(&luasync_port_objects_lock, flags);
 	if (batch != NULL)
 		call_rcu(&llist_entry(batch, struct luasync_port_block, queue)->rcu,
@@ -348,7 +367,7 @@ static noinline void luasync_port_unref_last(struct luasync_port_block *block)
 	atomic64_inc(&luasync_port_stats[block->cls].freed);
 	if (xchg(&block->fate, LUASYNC_PORT_DEAD) == LUASYNC_PORT_LISTED)
 		luasync_port_push(&block->queue, &luasync_port_dead);
-	if (drop || atomic_inc_return(&luasync_port_unsettled) == LUASYNC_PORT_BATCH)
+	if (luasync_port_count() || drop)
 		luasync_port_settle();
 	module_put(THIS_MODULE);
 }
@@ -425,7 +444,7 @@ void *luasync_port_newobject(lua_State *L, enum luasync_class cls)
 	/* The runtime's pin (luasync_port_pin) keeps the module live here. */
 	__module_get(THIS_MODULE);
 	luasync_port_push(&block->queue, &luasync_port_born);
-	if (atomic_inc_return(&luasync_port_unsettled) == LUASYNC_PORT_BATCH)
+	if (luasync_port_count())
 		luasync_port_settle();
 	atomic64_inc(&luasync_port_stats[cls].made);
 	object->private = block;
@@ -483,9 +502,16 @@ static noinline struct luasync_port_block *luasync_port_miss(lua_State *L, int i
 	if (luasync_port_isobject(L, idx, object, luasync_port_class(cls))) {
 		block = READ_ONCE(object->private);
 	} else {
+		unsigned int seq = raw_read_seqcount(&luasync_port_settling);
+
 		block = luasync_port_index_find(object);
-		/* Not there yet: made since the last settle, or being listed by one. */
-		if (block == NULL) {
+		/*
+		 * Not there: made since the last settle (on the list of the born),
+		 * or listed by a settle running meanwhile. Settles, and looks again;
+		 * a userdata that is none of ours costs no lock.
+		 */
+		if (block == NULL && (!llist_empty(&luasync_port_born) || (seq & 1) ||
+				      read_seqcount_retry(&luasync_port_settling, seq))) {
 			luasync_port_settle();
 			block = luasync_port_index_find(object);
 		}
@@ -1034,8 +1060,9 @@ void luasync_port_putwaited(void *private, enum luasync_class cls, enum luasync_
 /*
  * The debugfs view: /sys/kernel/debug/luasync/objects, one line per live
  * object ("<id> <class> <state>", then its waiters: pid, comm and for how
- * long), and /sys/kernel/debug/luasync/stats, one line per class. A reader
- * settles, then holds the registry's lock for one buffer of lines
+ * long), and /sys/kernel/debug/luasync/stats, one line per class. A read
+ * from the start settles; a reader holds the registry's lock for one buffer
+ * of lines
  * (seq_file), which delays settles (and the calls that make one: a new
  * object or a freed one, now and then), and each object's queue locks
  * for the lines of its waiters, which is as long as a waiter or a waker of
@@ -1109,10 +1136,14 @@ static int luasync_port_objects_show(struct seq_file *m, void *v)
 {
 	struct luasync_port_block *block;
 
-	hlist_for_each_entry(block, (struct hlist_head *)v, hash)
+	hlist_for_each_entry(block, (struct hlist_head *)v, hash) {
+		/* The record is shown again, from a larger buffer. */
+		if (seq_has_overflowed(m))
+			break;
 		if (smp_load_acquire(&block->state) != LUASYNC_PORT_NEW &&
 		    READ_ONCE(block->fate) != LUASYNC_PORT_DEAD)
 			luasync_port_objects_line(m, block);
+	}
 	return 0;
 }
 
@@ -1183,10 +1214,13 @@ static int luasync_port_create_caches(void)
 		/* A library that is one function has no objects. */
 		if (ops->methods == NULL)
 			continue;
+		/* The value 8-byte aligned at least, as rust/port/mod.rs's PRIVATE_ALIGN says. */
+		BUILD_BUG_ON(offsetof(struct luasync_port_block, data) % sizeof(u64) != 0);
 		luasync_port_caches[cls] =
 			kmem_cache_create(names[cls],
 					  struct_size(block, data, DIV_ROUND_UP(ops->size, sizeof(u64))),
-					  __alignof__(struct luasync_port_block), 0, NULL);
+					  max(sizeof(u64), __alignof__(struct luasync_port_block)),
+					  0, NULL);
 		if (luasync_port_caches[cls] == NULL) {
 			luasync_port_destroy_caches();
 			return -ENOMEM;

@@ -44,8 +44,9 @@ pub(crate) use bindings::luasync_class as Class;
 use bindings::luasync_found as Found;
 pub(crate) use bindings::luasync_outcome as Outcome;
 
-/// The alignment the private data of every object has at least (what `kmalloc` gives the
-/// port's blocks). A private type needing more is rejected at compile time.
+/// The alignment the private data of every object has at least (the port's caches align
+/// its blocks, and the value in them, to 8 bytes). A private type needing more is rejected
+/// at compile time.
 pub(crate) const PRIVATE_ALIGN: usize = 8;
 
 /// A Rust type stored as the private data of the objects of one class.

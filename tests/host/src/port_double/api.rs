@@ -1,7 +1,7 @@
 //! The port's functions (`rust/port/luasync_port.h`), as the test double: each definition
 //! is checked against the header's type of it (the `_t` typedefs bindgen generates).
 
-use std::alloc::{alloc_zeroed, dealloc, handle_alloc_error, Layout};
+use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -150,10 +150,15 @@ unsafe extern "C" fn luasync_port_newobject(l: *mut lua_State, class: Class) -> 
     let obj = unsafe { object::new_object(l, lunatik, 0) };
     let layout = layout(class);
     // SAFETY: the layout has a non-zero size.
-    let header = unsafe { alloc_zeroed(layout) }.cast::<Header>();
-    if header.is_null() {
+    let block = unsafe { alloc(layout) };
+    if block.is_null() {
         handle_alloc_error(layout);
     }
+    // As the kernel's port, the value is not zeroed: poisoned here, so that a class's `init`
+    // that leaves a byte to chance reads garbage in these tests too.
+    // SAFETY: `block` holds `layout.size()` writable bytes.
+    unsafe { block.write_bytes(0xa5, layout.size()) };
+    let header = block.cast::<Header>();
     // SAFETY: `header` is fresh memory for a block; `obj` was just made, external.
     unsafe {
         header.write(Header {
