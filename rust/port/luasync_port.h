@@ -104,8 +104,8 @@ enum luasync_found {
 /*
  * Creates an object of @cls, pushes it and returns its private data:
  * @size bytes of ops, uninitialised, aligned for any Rust type the classes
- * use, to be initialised in place and then published. Until then no lookup finds
- * the object. The object holds a reference on the module until it is
+ * use, to be initialised in place and then published. Until then no lookup
+ * finds the object. The object holds a reference on the module until it is
  * dropped. Raises on failure, before anything is owned.
  */
 typedef void *luasync_port_newobject_t(struct lua_State *L, enum luasync_class cls);

@@ -213,14 +213,14 @@ enum {
  *
  * The index, a hash table of every block by object, changes under
  * luasync_port_objects_lock: a block is in it from the settle after its
- * creation to the one after its last reference, and a lookup settles before
- * it asks. Lookups take only the reachable
- * blocks (published, not released), so a block of a freed object and one of
- * a new object at the same address can both be there. In front
- * of it, a cache maps the hash of an object to the block last found for it,
- * so that a lookup usually costs a load and three comparisons; a slot that
- * holds another object's block, or an unreachable one, sends it the long
- * way (luasync_port_miss).
+ * creation to the one after its last reference, and a lookup that misses an
+ * object that may be born since, or being listed, settles and asks again.
+ * Lookups take only the reachable blocks (published, not released), so a
+ * block of a freed object and one of a new object at the same address can
+ * both be there. In front of it, a cache maps the hash of an object to the
+ * block last found for it, so that a lookup usually costs a load and three
+ * comparisons; a slot that holds another object's block, or an unreachable
+ * one, sends it the long way (luasync_port_miss).
  *
  * The cache is written without a lock: by a lookup that found the block the
  * long way (and by the publish), which writes the slot and then, after a
@@ -312,7 +312,7 @@ static void luasync_port_free(struct rcu_head *head)
 }
 
 /*
- * Settles the born and the dead (see the list), then hands the dead to RCU
+ * Settles the born and the dead (see the registry), then hands the dead to RCU
  * as one batch: their values are dropped and their blocks freed after a
  * grace period that starts after the last lookup could find them (in the
  * index, which the listed ones left here; in the cache, which each left
@@ -1062,9 +1062,8 @@ void luasync_port_putwaited(void *private, enum luasync_class cls, enum luasync_
  * object ("<id> <class> <state>", then its waiters: pid, comm and for how
  * long), and /sys/kernel/debug/luasync/stats, one line per class. A read
  * from the start settles; a reader holds the registry's lock for one buffer
- * of lines
- * (seq_file), which delays settles (and the calls that make one: a new
- * object or a freed one, now and then), and each object's queue locks
+ * of lines (seq_file), which delays settles (and the calls that make one: a
+ * new object or a freed one, now and then), and each object's queue locks
  * for the lines of its waiters, which is as long as a waiter or a waker of
  * that object waits for it.
  */
