@@ -207,11 +207,16 @@ impl<M: Send> Channel<M> {
     /// Receives the oldest message, sleeping at most `timeout` while the channel is empty.
     /// A closed channel still gives its messages, then `Closed`.
     pub fn receive(&self, timeout: Timeout) -> Result<M, WaitError> {
-        let mut slot = None;
-        self.items.lock().wait_until(timeout, |list| {
-            slot = list.pop();
-            slot.is_some()
-        })?;
+        let mut items = self.items.lock();
+        // A channel that has a message gives it without queueing the caller.
+        let mut slot = items.pop();
+        if slot.is_none() {
+            items.wait_until(timeout, |list| {
+                slot = list.pop();
+                slot.is_some()
+            })?;
+        }
+        drop(items);
         self.space.wake_waiters(Some(1));
         match slot {
             Some(node) => Ok(node.into_inner().message),

@@ -352,9 +352,11 @@ impl<T> Guard<'_, T> {
     /// interrupted (a signal is pending, or it is a kernel thread asked to stop), or the
     /// timeout passes.
     ///
-    /// `take` runs under the lock, first before any sleep and then after every wake-up; it
-    /// either consumes what the caller waits for and returns `true`, or changes nothing.
-    /// A success found after the deadline is still a success.
+    /// `take` runs under the lock, first once the caller is queued and then after every
+    /// wake-up; it either consumes what the caller waits for and returns `true`, or changes
+    /// nothing. A success found after the deadline is still a success. Queueing costs more
+    /// than a look, so a caller looks first, as the fast paths of every class here do.
+    /// A poll (`Deadline::Now`) looks once and never queues.
     pub(crate) fn wait_until(
         &mut self,
         timeout: Timeout,
