@@ -88,18 +88,18 @@ void luasync_wq_show_waiters(struct wait_queue_head *wq, struct seq_file *m)
 
 /*
  * Wakes up to @nr exclusive waiters, all of them when @nr is 0, as
- * __wake_up_locked() does. For one waiter whose entry is first on the queue,
- * exclusive, and made by luasync_wq_enqueue() or luasync_wq_begin() (so its
- * wake function is default_wake_function()), that walk would first call
- * try_to_wake_up(task, TASK_NORMAL, 0) on it and stop if the task was asleep:
- * wake_up_process() is that call, without the walk and its indirect call.
- * A task that was awake already (woken, not yet off the queue) makes it walk
- * the queue as the kernel does, from the first entry, which is tried again:
- * a waiter of wait_until() cannot have gone to sleep meanwhile (it sets its
- * state under this lock), and one of wait_any() that did is woken by it, as
- * a walk started a moment later would have.
+ * __wake_up_locked() does, with @wq's lock held. For one waiter whose entry
+ * is first on the queue, exclusive, and made by luasync_wq_enqueue() or
+ * luasync_wq_begin() (so its wake function is default_wake_function()), that
+ * walk would first call try_to_wake_up(task, TASK_NORMAL, 0) on it and stop
+ * if the task was asleep: wake_up_process() is that call, without the walk
+ * and its indirect call. A task that was awake already (woken, not yet off
+ * the queue) makes it walk the queue as the kernel does, from the first
+ * entry, which is tried again: a waiter of wait_until() cannot have gone to
+ * sleep meanwhile (it sets its state under this lock), and one of wait_any()
+ * that did is woken by it, as a walk started a moment later would have.
  */
-static void luasync_wq_wake_some(struct wait_queue_head *wq, int nr)
+void luasync_wq_wake_locked(struct wait_queue_head *wq, int nr)
 {
 	struct wait_queue_entry *first;
 
@@ -115,12 +115,6 @@ static void luasync_wq_wake_some(struct wait_queue_head *wq, int nr)
 	__wake_up_locked(wq, TASK_NORMAL, nr);
 }
 
-/* Wakes up to @nr exclusive waiters, all of them when @nr is 0; @wq's lock held. */
-void luasync_wq_wake_locked(struct wait_queue_head *wq, int nr)
-{
-	luasync_wq_wake_some(wq, nr);
-}
-
 /*
  * As luasync_wq_wake_locked(), taking @wq's lock around it, and only if the
  * count of waiters that @queued points to (changed under that lock) is not 0
@@ -133,7 +127,7 @@ void luasync_wq_wake(struct wait_queue_head *wq, int nr, const u32 *queued)
 
 	spin_lock_irqsave(&wq->lock, flags);
 	if (READ_ONCE(*queued) != 0)
-		luasync_wq_wake_some(wq, nr);
+		luasync_wq_wake_locked(wq, nr);
 	spin_unlock_irqrestore(&wq->lock, flags);
 }
 
