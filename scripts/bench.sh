@@ -106,6 +106,11 @@ esac
 # The counter of make profile-insns: its plugin, the kernel function whose
 # entries start and stop it, and the files of its counts.
 if [ "$what" = insns ]; then
+    # The plugin declares QEMU 7.2's plugin interface itself (Debian 12's QEMU);
+    # another QEMU may have changed the calls it makes.
+    qemu_version=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version \([0-9]*\.[0-9]*\).*/\1/p')
+    [ "$qemu_version" = 7.2 ] ||
+        die "make profile-insns needs QEMU 7.2's plugin interface; this QEMU is ${qemu_version:-of unknown version}"
     plugin=$out/insns-plugin.so
     gcc -O2 -Wall -shared -fPIC -o "$plugin" "$TOP/scripts/insns-plugin.c" ||
         die "cannot build $plugin"
