@@ -34,8 +34,7 @@ void luasync_wq_begin(struct wait_queue_head *wq, struct luasync_waiter *waiter)
 void luasync_set_current_running(void);
 bool luasync_current_should_abort(void);
 void luasync_sleep(ktime_t *deadline, u64 slack);
-int luasync_wq_round(struct wait_queue_head *wq, unsigned long *flags, ktime_t *deadline,
-		     u64 slack, bool expired);
+int luasync_wq_round(struct wait_queue_head *wq, ktime_t *deadline, u64 slack, bool expired);
 void luasync_wq_leave(struct wait_queue_head *wq, struct luasync_waiter *waiter);
 
 unsigned long luasync_wq_lock(struct wait_queue_head *wq)
@@ -197,13 +196,17 @@ enum luasync_wq_round {
 
 /*
  * One round of a wait on @wq whose condition the caller just found false
- * and whose queue it found open, holding @wq's lock with *@flags, in the
- * state luasync_wq_begin() or the previous round set. Gives up, in the
- * kernel's order, when a signal or a stop is pending
- * (luasync_should_abort()), then when @expired. Otherwise lets the
- * lock go, sleeps as luasync_sleep() does until woken or @deadline, takes
- * the lock again (its new flags in *@flags), and sets the state for the next
- * round before the caller looks at the condition again.
+ * and whose queue it found open, holding @wq's lock, in the state
+ * luasync_wq_begin() or the previous round set. Gives up, in the kernel's
+ * order, when a signal or a stop is pending (luasync_should_abort()), then
+ * when @expired. Otherwise lets the lock go, sleeps as luasync_sleep() does
+ * until woken or @deadline, takes the lock again, and sets the state for
+ * the next round before the caller looks at the condition again.
+ *
+ * A caller that may sleep took the lock with interrupts on, so the lock goes
+ * with spin_unlock_irq() and comes back with spin_lock_irq(), as
+ * __wait_for_common() does: the flags the caller saved still say "on" for
+ * its final unlock, and the round saves and restores none of its own.
  *
  * The state is a plain store, as do_wait_for_common() makes: whoever wakes a
  * waiter of the queue takes its lock first, and so sees it once the waiter
@@ -212,16 +215,15 @@ enum luasync_wq_round {
  * next round sees it. A waiter that also looks at something a waker changes
  * without that lock puts a full barrier between this store and the look.
  */
-int luasync_wq_round(struct wait_queue_head *wq, unsigned long *flags, ktime_t *deadline,
-		     u64 slack, bool expired)
+int luasync_wq_round(struct wait_queue_head *wq, ktime_t *deadline, u64 slack, bool expired)
 {
 	if (luasync_should_abort())
 		return LUASYNC_WQ_INTERRUPTED;
 	if (expired)
 		return LUASYNC_WQ_TIMEOUT;
-	spin_unlock_irqrestore(&wq->lock, *flags);
+	spin_unlock_irq(&wq->lock);
 	luasync_sleep(deadline, slack);
-	spin_lock_irqsave(&wq->lock, *flags);
+	spin_lock_irq(&wq->lock);
 	__set_current_state(TASK_INTERRUPTIBLE);
 	return LUASYNC_WQ_SLEPT;
 }

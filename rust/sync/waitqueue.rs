@@ -55,7 +55,6 @@ extern "C" {
     fn luasync_sleep(deadline: *mut bindings::ktime_t, slack: u64);
     fn luasync_wq_round(
         wq: *mut bindings::wait_queue_head,
-        flags: *mut kernel::ffi::c_ulong,
         deadline: *mut bindings::ktime_t,
         slack: u64,
         expired: bool,
@@ -357,6 +356,10 @@ impl<T> Guard<'_, T> {
     /// nothing. A success found after the deadline is still a success. Queueing costs more
     /// than a look, so a caller looks first, as the fast paths of every class here do.
     /// A poll (`Deadline::Now`) looks once and never queues.
+    ///
+    /// Anything but a poll may sleep, so it is called only where its caller may: no
+    /// spinlock held, interrupts on. Its sleeps let the lock go with interrupts on, as
+    /// `wait_for_completion()` does.
     pub(crate) fn wait_until(
         &mut self,
         timeout: Timeout,
@@ -396,20 +399,13 @@ impl<T> Guard<'_, T> {
                 break Err(WaitError::Closed);
             }
             // Gives up (interrupted, then timed out), or sleeps and sets the state again.
-            // SAFETY: the guard holds the lock with the flags `self.flags` points to, and the
-            // helper takes it again before it returns from a sleep, with the new flags that
-            // replace them there, so nothing reads the state without it; the task state is
-            // set; the deadline pointer is null or a valid absolute `CLOCK_MONOTONIC` time
-            // that lives across the call.
-            let round = unsafe {
-                luasync_wq_round(
-                    head,
-                    &mut self.flags,
-                    at_ptr(&mut at),
-                    TIMER_SLACK_NS,
-                    expired,
-                )
-            };
+            // SAFETY: the guard holds the lock, taken with interrupts on: a wait that is not a
+            // poll is made only where its caller may sleep. The helper lets it go with
+            // `spin_unlock_irq` and takes it again with `spin_lock_irq` before it returns from
+            // a sleep, so nothing reads the state without it and `self.flags` still restores
+            // interrupts on at the guard's drop; the task state is set; the deadline pointer
+            // is null or a valid absolute `CLOCK_MONOTONIC` time that lives across the call.
+            let round = unsafe { luasync_wq_round(head, at_ptr(&mut at), TIMER_SLACK_NS, expired) };
             match round {
                 ROUND_INTERRUPTED => break Err(WaitError::Interrupted),
                 ROUND_TIMEOUT => break Err(WaitError::Timeout),
