@@ -186,9 +186,7 @@ impl<M: Send> Channel<M> {
         let waited = if self.items.is_closed() {
             Err(WaitError::Closed)
         } else {
-            self.space
-                .lock()
-                .wait_until(timeout, |()| self.put(&mut slot))
+            self.space.wait_until(timeout, |()| self.put(&mut slot))
         };
         // `put` takes the letter only when it queues it.
         match (waited, slot) {

@@ -78,7 +78,7 @@ impl Completion {
     /// Waits as [`Completion::wait`] does, for a caller whose [`Completion::try_wait`] just
     /// failed: the first look is under the queue's lock.
     pub fn wait_not_done(&self, timeout: Timeout) -> Result<(), WaitError> {
-        self.queue.lock().wait_until(timeout, |()| self.try_wait())
+        self.queue.wait_until(timeout, |()| self.try_wait())
     }
 
     /// Consumes one completion if there is one, without sleeping.

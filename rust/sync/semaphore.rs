@@ -58,7 +58,7 @@ impl Semaphore {
     /// Takes one count as [`Semaphore::down`] does, for a caller whose
     /// [`Semaphore::try_down`] just failed: the first look is under the queue's lock.
     pub fn down_not_free(&self, timeout: Timeout) -> Result<(), WaitError> {
-        self.queue.lock().wait_until(timeout, |()| self.try_down())
+        self.queue.wait_until(timeout, |()| self.try_down())
     }
 
     /// Takes one count if there is one, without sleeping.

@@ -36,6 +36,8 @@ bool luasync_current_should_abort(void);
 void luasync_sleep(ktime_t *deadline, u64 slack);
 int luasync_wq_round(struct wait_queue_head *wq, ktime_t *deadline, u64 slack, bool expired);
 void luasync_wq_leave(struct wait_queue_head *wq, struct luasync_waiter *waiter);
+void luasync_wq_lock_begin(struct wait_queue_head *wq, struct luasync_waiter *waiter);
+void luasync_wq_leave_unlock(struct wait_queue_head *wq, struct luasync_waiter *waiter);
 
 unsigned long luasync_wq_lock(struct wait_queue_head *wq)
 {
@@ -233,6 +235,24 @@ void luasync_wq_leave(struct wait_queue_head *wq, struct luasync_waiter *waiter)
 {
 	__remove_wait_queue(wq, &waiter->entry);
 	__set_current_state(TASK_RUNNING);
+}
+
+/*
+ * @wq's lock taken, then luasync_wq_begin(): the start of a wait whose
+ * caller may sleep, so has interrupts on, and takes the lock with
+ * spin_lock_irq() as __wait_for_common() does.
+ */
+void luasync_wq_lock_begin(struct wait_queue_head *wq, struct luasync_waiter *waiter)
+{
+	spin_lock_irq(&wq->lock);
+	luasync_wq_begin(wq, waiter);
+}
+
+/* luasync_wq_leave(), then @wq's lock let go with interrupts on: the end of the above. */
+void luasync_wq_leave_unlock(struct wait_queue_head *wq, struct luasync_waiter *waiter)
+{
+	luasync_wq_leave(wq, waiter);
+	spin_unlock_irq(&wq->lock);
 }
 
 /*

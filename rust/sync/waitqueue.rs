@@ -50,6 +50,8 @@ extern "C" {
     fn luasync_wq_watch(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
     fn luasync_set_current_interruptible();
     fn luasync_wq_begin(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
+    fn luasync_wq_lock_begin(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
+    fn luasync_wq_leave_unlock(wq: *mut bindings::wait_queue_head, waiter: *mut Waiter);
     fn luasync_set_current_running();
     fn luasync_current_should_abort() -> bool;
     fn luasync_sleep(deadline: *mut bindings::ktime_t, slack: u64);
@@ -242,6 +244,91 @@ impl<T> WaitQueue<T> {
             .store(queued.saturating_sub(1), Ordering::Relaxed);
     }
 
+    /// Waits as [`Guard::wait_until`] does, taking the lock itself: for a caller that has
+    /// nothing to do under the lock before it waits (its fast path looked without it). A
+    /// wait that may sleep takes the lock with interrupts on and queues the caller in one
+    /// call into C, and leaves the queue and lets the lock go in one more, where a guard's
+    /// wait makes two calls of each.
+    pub(crate) fn wait_until(
+        &self,
+        timeout: Timeout,
+        mut take: impl FnMut(&mut T) -> bool,
+    ) -> Result<(), WaitError> {
+        let deadline = timeout.deadline();
+        if deadline == Deadline::Now {
+            return self.lock().wait_until(timeout, take);
+        }
+        let head = self.head.get();
+        let entry = Waiter::uninit();
+        // SAFETY: `head` was initialised by `new` and is pinned with `self`; a wait that is
+        // not a poll is made where its caller may sleep, so interrupts are on, as the
+        // helper's `spin_lock_irq` needs; `entry` lives on this stack frame, is not moved,
+        // and is removed from the queue below, under the lock, before the frame ends.
+        unsafe { luasync_wq_lock_begin(head, entry.get()) };
+        // SAFETY: the lock is held, taken with interrupts on; the caller was queued just
+        // above and leaves below; no guard of this queue exists on this thread.
+        let result = unsafe { self.rounds(deadline, &mut take) };
+        // SAFETY: the lock is held, taken with interrupts on by `luasync_wq_lock_begin`,
+        // and `entry` is on the queue since then.
+        unsafe { luasync_wq_leave_unlock(head, entry.get()) };
+        result
+    }
+
+    /// The rounds of a wait whose caller is queued: counts it in, looks with `take`, and
+    /// sleeps until `take` succeeds or the wait gives up; counts it out.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock, taken with interrupts on; it has queued itself with
+    /// `luasync_wq_begin` or `luasync_wq_lock_begin`, and leaves the queue, under the lock,
+    /// after this returns. Nothing else on this thread reaches the state meanwhile.
+    unsafe fn rounds(
+        &self,
+        deadline: Deadline,
+        mut take: impl FnMut(&mut T) -> bool,
+    ) -> Result<(), WaitError> {
+        let head = self.head.get();
+        // The task state is set before `take` first looks, and again by every round below
+        // before it looks again: a waker that changes what `take` reads after it looked then
+        // finds the task interruptible and wakes it, so the sleep returns at once. Wakers of
+        // this queue take its lock before they wake, so they see the state; a `take` that
+        // reads the close of a queue the task watches reads it with
+        // `WaitQueue::closed_for_watcher`, which has the barrier that case needs.
+        // Counted in before the next `take`: see the module documentation.
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let mut at = match deadline {
+            Deadline::At(at) => Some(at),
+            Deadline::Never | Deadline::Now => None,
+        };
+        let mut expired = false;
+        let result = loop {
+            // SAFETY: the lock is held (this function's contract), and this is the only
+            // reference to the state until `take` returns.
+            if take(unsafe { &mut *self.state.get() }) {
+                break Ok(());
+            }
+            if self.closed.load(Ordering::Relaxed) {
+                break Err(WaitError::Closed);
+            }
+            // Gives up (interrupted, then timed out), or sleeps and sets the state again.
+            // SAFETY: the lock is held, taken with interrupts on (this function's contract).
+            // The helper lets it go with `spin_unlock_irq` and takes it again with
+            // `spin_lock_irq` before it returns from a sleep, so nothing reads the state
+            // without it and the flags the lock was taken with, if any, still restore
+            // interrupts on; the task state is set; the deadline pointer is null or a valid
+            // absolute `CLOCK_MONOTONIC` time that lives across the call.
+            let round = unsafe { luasync_wq_round(head, at_ptr(&mut at), TIMER_SLACK_NS, expired) };
+            match round {
+                ROUND_INTERRUPTED => break Err(WaitError::Interrupted),
+                ROUND_TIMEOUT => break Err(WaitError::Timeout),
+                _ => {}
+            }
+            expired = matches!(deadline, Deadline::At(at) if timeout::now() >= at);
+        };
+        self.count_out();
+        result
+    }
+
     /// Locks, then applies `f` to the state.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         let mut guard = self.lock();
@@ -375,45 +462,13 @@ impl<T> Guard<'_, T> {
         }
         let head = self.queue.head.get();
         let entry = Waiter::uninit();
-        // The task state is set before `take` first looks, and again by every round below
-        // before it looks again: a waker that changes what `take` reads after it looked then
-        // finds the task interruptible and wakes it, so the sleep returns at once. Wakers of
-        // this queue take its lock before they wake, so they see the state; a `take` that
-        // reads the close of a queue the task watches reads it with
-        // `WaitQueue::closed_for_watcher`, which has the barrier that case needs.
         // SAFETY: the lock is held; `entry` lives on this stack frame, is not moved, and is
         // removed from the queue below, under the lock, before the frame ends.
         unsafe { luasync_wq_begin(head, entry.get()) };
-        // Counted in before the next `take`: see the module documentation.
-        self.queue.queued.fetch_add(1, Ordering::SeqCst);
-        let mut at = match deadline {
-            Deadline::At(at) => Some(at),
-            Deadline::Never | Deadline::Now => None,
-        };
-        let mut expired = false;
-        let result = loop {
-            if take(&mut **self) {
-                break Ok(());
-            }
-            if self.queue.closed.load(Ordering::Relaxed) {
-                break Err(WaitError::Closed);
-            }
-            // Gives up (interrupted, then timed out), or sleeps and sets the state again.
-            // SAFETY: the guard holds the lock, taken with interrupts on: a wait that is not a
-            // poll is made only where its caller may sleep. The helper lets it go with
-            // `spin_unlock_irq` and takes it again with `spin_lock_irq` before it returns from
-            // a sleep, so nothing reads the state without it and `self.flags` still restores
-            // interrupts on at the guard's drop; the task state is set; the deadline pointer
-            // is null or a valid absolute `CLOCK_MONOTONIC` time that lives across the call.
-            let round = unsafe { luasync_wq_round(head, at_ptr(&mut at), TIMER_SLACK_NS, expired) };
-            match round {
-                ROUND_INTERRUPTED => break Err(WaitError::Interrupted),
-                ROUND_TIMEOUT => break Err(WaitError::Timeout),
-                _ => {}
-            }
-            expired = matches!(deadline, Deadline::At(at) if timeout::now() >= at);
-        };
-        self.queue.count_out();
+        // SAFETY: the guard holds the lock, taken with interrupts on (a wait that is not a
+        // poll is made where its caller may sleep); the caller was queued just above and
+        // leaves below; `&mut self` keeps the guard's own way to the state unused meanwhile.
+        let result = unsafe { self.queue.rounds(deadline, &mut take) };
         // SAFETY: the lock is held and `entry` is on the queue since `luasync_wq_begin`.
         unsafe { luasync_wq_leave(head, entry.get()) };
         result
