@@ -7,10 +7,11 @@ use crate::{baseline, condition_pingpong, luasync, luasync::Subjects};
 /// Operations per uncontended measurement.
 const UNCONTENDED: u32 = 100_000;
 
-/// Round trips per ping-pong measurement on one CPU, and across CPUs (where a wake-up
-/// costs about a millisecond under QEMU's TCG).
-const ROUND_TRIPS_SAME_CPU: u32 = 2_000;
-const ROUND_TRIPS_CROSS_CPU: u32 = 200;
+/// Round trips per ping-pong measurement on one CPU, and across CPUs (where a round trip
+/// costs about 100 µs under QEMU's TCG). Each measurement lasts 50 to 100 ms: shorter
+/// ones moved by several percent from one boot to the next with the host's scheduling.
+const ROUND_TRIPS_SAME_CPU: u32 = 10_000;
+const ROUND_TRIPS_CROSS_CPU: u32 = 1_000;
 
 /// One row of the table.
 #[derive(Clone, Copy)]

@@ -54,7 +54,8 @@ problem() {
 }
 
 # Per-call loops: calls per measurement; ping-pong round trips on one CPU and
-# across CPUs (a cross-CPU wake-up under TCG costs about a millisecond);
+# across CPUs (a cross-CPU round trip under TCG costs about 100 us, so 1,000
+# make a measurement long enough not to move with the host's scheduling);
 # live objects; operations per contention measurement (split among the
 # threads); samples per profiled workload, and the time it may take at most.
 settings() {
@@ -62,7 +63,7 @@ settings() {
 impl=$1
 calls=50000
 rounds_same=1000
-rounds_cross=200
+rounds_cross=1000
 objects=100000
 object_calls=50000
 contend=2000
