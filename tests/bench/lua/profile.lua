@@ -140,6 +140,14 @@ local function run()
 		loop(p, waits, completes)
 	end)
 	check(select(2, c:wait(0)) == "timeout", "wait(0) did not take every completion")
+	-- completion.new() and, as the loop goes, the collection of the objects it made.
+	profiled("new", "thread", function(p)
+		loop(p, function()
+			for _ = 1, CHUNK do
+				completion.new()
+			end
+		end)
+	end)
 	pingpong("pingpong_same_cpu", 0)
 	pingpong("pingpong_unpinned", -1)
 	local d = data.new(8, "single")
