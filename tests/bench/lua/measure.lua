@@ -284,16 +284,17 @@ local function run()
 		lockcalls(CALLS)
 	end
 	local same, cross = common.integer(args, "rounds_same"), common.integer(args, "rounds_cross")
+	local letters = common.integer(args, "rounds_messages")
 	pingpong("same_cpu", 0, 0, same)
 	if pcall(benchlib.pin, 1) then
 		pingpong("cross_cpu", 0, 1, cross)
 	end
 	pingpong("unpinned", -1, -1, cross)
 	if pcall(require, "channel") then
-		messages("channel", same)
+		messages("channel", letters)
 	end
 	if pcall(require, "mailbox") then
-		messages("mailbox", same)
+		messages("mailbox", letters)
 	end
 	local ops = common.integer(args, "object_calls")
 	for _, n in ipairs({8, common.integer(args, "objects")}) do
