@@ -261,12 +261,16 @@ impl<T> WaitQueue<T> {
         let head = self.head.get();
         let entry = Waiter::uninit();
         // SAFETY: `head` was initialised by `new` and is pinned with `self`; a wait that is
-        // not a poll is made where its caller may sleep, so interrupts are on, as the
-        // helper's `spin_lock_irq` needs; `entry` lives on this stack frame, is not moved,
-        // and is removed from the queue below, under the lock, before the frame ends.
+        // not a poll is made where its caller may sleep (the precondition of every sleeping
+        // wait, the kernel's included), so interrupts are on and the helper's
+        // `spin_lock_irq` saves nothing that its `spin_unlock_irq` would lose; `entry` lives
+        // on this stack frame, is not moved, and is removed from the queue below, under the
+        // lock, before the frame ends.
         unsafe { luasync_wq_lock_begin(head, entry.get()) };
         // SAFETY: the lock is held, taken with interrupts on; the caller was queued just
-        // above and leaves below; no guard of this queue exists on this thread.
+        // above and leaves below. No other reference to the state exists on this thread:
+        // reaching it takes the lock (a guard, `with`), and a guard held here would have kept
+        // `luasync_wq_lock_begin` spinning.
         let result = unsafe { self.rounds(deadline, &mut take) };
         // SAFETY: the lock is held, taken with interrupts on by `luasync_wq_lock_begin`,
         // and `entry` is on the queue since then.
