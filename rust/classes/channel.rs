@@ -193,13 +193,14 @@ lua_function!(lua_to_string => to_string);
 /// The library table: `channel.new`.
 static LIB: Table<2> = Table::new([(Some(c"new"), Some(lua_new)), (None, None)]);
 
-/// The methods of channel objects (`__gc` and `__index` are added by the port). `close`
+/// The methods of channel objects, the most called first: the port puts them in its metatable
+/// in this order, after `__index` (`__gc` and `__index` are added by the port). `close`
 /// is the channel's own; Lunatik's generic close (from another class) closes it too, and
 /// then the object is gone.
 static METHODS: Table<10> = Table::new([
+    (Some(c"receive"), Some(lua_receive)),
     (Some(c"send"), Some(lua_send)),
     (Some(c"trysend"), Some(lua_try_send)),
-    (Some(c"receive"), Some(lua_receive)),
     (Some(c"tryreceive"), Some(lua_try_receive)),
     (Some(c"close"), Some(lua_close)),
     (Some(c"__close"), Some(lua_close)),

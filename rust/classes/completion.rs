@@ -120,12 +120,13 @@ lua_function!(lua_to_string => to_string);
 /// The library table: `completion.new`.
 static LIB: Table<2> = Table::new([(Some(c"new"), Some(lua_new)), (None, None)]);
 
-/// The methods of completion objects (`__gc` and `__index` are added by the port).
+/// The methods of completion objects, the most called first: the port puts them in its metatable
+/// in this order, after `__index` (`__gc` and `__index` are added by the port).
 static METHODS: Table<10> = Table::new([
+    (Some(c"wait"), Some(lua_wait)),
     (Some(c"complete"), Some(lua_complete)),
     (Some(c"completeall"), Some(lua_complete_all)),
     (Some(c"reinit"), Some(lua_reinit)),
-    (Some(c"wait"), Some(lua_wait)),
     (Some(c"trywait"), Some(lua_try_wait)),
     (Some(c"done"), Some(lua_done)),
     (Some(c"close"), port::CLOSE),

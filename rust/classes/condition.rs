@@ -131,7 +131,8 @@ lua_function!(lua_to_string => to_string);
 /// The library table: `condition.new`.
 static LIB: Table<2> = Table::new([(Some(c"new"), Some(lua_new)), (None, None)]);
 
-/// The methods of condition objects (`__gc` and `__index` are added by the port).
+/// The methods of condition objects, the most called first: the port puts them in its metatable
+/// in this order, after `__index` (`__gc` and `__index` are added by the port).
 static METHODS: Table<7> = Table::new([
     (Some(c"wait"), Some(lua_wait)),
     (Some(c"signal"), Some(lua_signal)),

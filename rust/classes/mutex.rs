@@ -347,11 +347,12 @@ static LIB: Table<3> = Table::new([
     (None, None),
 ]);
 
-/// The methods of mutex objects (`__gc` and `__index` are added by the port).
+/// The methods of mutex objects, the most called first: the port puts them in its metatable
+/// in this order, after `__index` (`__gc` and `__index` are added by the port).
 static METHODS: Table<11> = Table::new([
     (Some(c"lock"), Some(lua_lock)),
-    (Some(c"trylock"), Some(lua_try_lock)),
     (Some(c"unlock"), Some(lua_unlock)),
+    (Some(c"trylock"), Some(lua_try_lock)),
     (Some(c"locked"), Some(lua_locked)),
     (Some(c"owned"), Some(lua_owned)),
     (Some(c"scope"), Some(lua_scope)),

@@ -394,14 +394,15 @@ lua_function!(lua_to_string => to_string);
 /// The library table: `rwsem.new`.
 static LIB: Table<2> = Table::new([(Some(c"new"), Some(lua_new)), (None, None)]);
 
-/// The methods of rwsem objects (`__gc` and `__index` are added by the port).
+/// The methods of rwsem objects, the most called first: the port puts them in its metatable
+/// in this order, after `__index` (`__gc` and `__index` are added by the port).
 static METHODS: Table<15> = Table::new([
     (Some(c"read"), Some(lua_read)),
+    (Some(c"unread"), Some(lua_unread)),
     (Some(c"write"), Some(lua_write)),
+    (Some(c"unwrite"), Some(lua_unwrite)),
     (Some(c"tryread"), Some(lua_try_read)),
     (Some(c"trywrite"), Some(lua_try_write)),
-    (Some(c"unread"), Some(lua_unread)),
-    (Some(c"unwrite"), Some(lua_unwrite)),
     (Some(c"readscope"), Some(lua_read_scope)),
     (Some(c"writescope"), Some(lua_write_scope)),
     (Some(c"reading"), Some(lua_reading)),

@@ -138,11 +138,12 @@ lua_function!(lua_to_string => to_string);
 /// The library table: `semaphore.new`.
 static LIB: Table<2> = Table::new([(Some(c"new"), Some(lua_new)), (None, None)]);
 
-/// The methods of semaphore objects (`__gc` and `__index` are added by the port).
+/// The methods of semaphore objects, the most called first: the port puts them in its metatable
+/// in this order, after `__index` (`__gc` and `__index` are added by the port).
 static METHODS: Table<8> = Table::new([
     (Some(c"down"), Some(lua_down)),
-    (Some(c"trydown"), Some(lua_try_down)),
     (Some(c"up"), Some(lua_up)),
+    (Some(c"trydown"), Some(lua_try_down)),
     (Some(c"count"), Some(lua_count)),
     (Some(c"close"), port::CLOSE),
     (Some(c"__close"), port::CLOSE),

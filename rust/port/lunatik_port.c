@@ -890,9 +890,37 @@ size_t luasync_port_owner(lua_State *L)
 }
 
 /*
+ * The class metatable's hash part, in slots per key. Every method call looks
+ * up "__index" in it, then the method; every new object, "__gc" (Lua's check
+ * for a finalizer). A string's slot follows from its hash, which a random
+ * seed of each runtime changes, and a key that finds its slot taken is
+ * chained from it: found one step further on for each key before it there. A
+ * key put in first keeps its slot, and one put in later finds its own slot
+ * free unless a key before it took that slot. So "__index" goes in first,
+ * then "__gc", then the methods, the most called first (each class's table
+ * lists them that way), into a table of 4 slots a key (Lua rounds it up to
+ * a power of 2): few keys come before the ones every call looks up, and each
+ * has 1 chance in the table's size (32 or more) to take their slot. At most
+ * 1.5 KiB per class and runtime.
+ */
+#define LUASYNC_PORT_SLOTS_PER_KEY 4
+
+/* The number of keys of @cls's metatable: its methods, __index and __gc. */
+static int luasync_port_nkeys(enum luasync_class cls)
+{
+	const struct luaL_Reg *method;
+	int n = 2;
+
+	for (method = luasync_port_ops[cls]->methods; method->name != NULL; method++)
+		n++;
+	return n;
+}
+
+/*
  * luaopen_<class>: the library table, and the class metatable in the
  * registry under the class address, with __index = itself and Lunatik's
- * __gc, as LUNATIK_NEWLIB and lunatik_newclass make them.
+ * __gc, as LUNATIK_NEWLIB and lunatik_newclass make them; its keys put in
+ * the order its lookups want (see above).
  */
 static int luasync_port_open(lua_State *L, enum luasync_class cls)
 {
@@ -913,12 +941,12 @@ static int luasync_port_open(lua_State *L, enum luasync_class cls)
 	luaL_setfuncs(L, luasync_port_ops[cls]->lib, 0);
 
 	lua_pushlightuserdata(L, (void *)class);
-	lua_createtable(L, 0, 12);
-	luaL_setfuncs(L, luasync_port_ops[cls]->methods, 0);
-	lua_pushcclosure(L, lunatik_deleteobject, 0);
-	lua_setfield(L, -2, "__gc");
+	lua_createtable(L, 0, LUASYNC_PORT_SLOTS_PER_KEY * luasync_port_nkeys(cls));
 	lua_pushvalue(L, -1);
 	lua_setfield(L, -2, "__index");
+	lua_pushcclosure(L, lunatik_deleteobject, 0);
+	lua_setfield(L, -2, "__gc");
+	luaL_setfuncs(L, ops->methods, 0);
 	lua_rawset(L, LUA_REGISTRYINDEX);
 	return 1;
 }
