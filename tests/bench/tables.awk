@@ -75,11 +75,14 @@ END {
     }
 
     print "Lua level: ping-pong round trip between two Lunatik kthreads, ns, median of " rounds " rounds"
-    printf "%-22s %12s %12s %8s\n", "placement", "luasync_ns", "lunatik_ns", "ratio"
+    print "(faster: in how many rounds luasync took less time than Lunatik's C completion in the same round;"
+    print " rounds: the lowest and the highest ratio of the two in one round)"
+    printf "%-22s %12s %12s %8s %7s %11s\n", "placement", "luasync_ns", "lunatik_ns", "ratio", "faster", "rounds"
     n = split("same_cpu cross_cpu unpinned", r, " ")
     for (i = 1; i <= n; i++) {
         l = median("pingpong", r[i], 1, "luasync"); c = median("pingpong", r[i], 1, "lunatik")
-        printf "%-22s %12s %12s %8s\n", r[i], ns(l), ns(c), ratio(l, c)
+        printf "%-22s %12s %12s %8s %7s %11s\n", r[i], ns(l), ns(c), ratio(l, c),
+            faster("pingpong", r[i], 1, "lunatik"), spread("pingpong", r[i], 1, "lunatik")
     }
 
     print ""
@@ -178,15 +181,23 @@ function before_row(tbl, row, work,    b, a, c) {
     if (a < 0 && b < 0)
         return
     printf "%-8s %-26s %5d %11s %11s %12s %7s %13s\n", tbl, row, work, ns(b), ns(a), ratio(a, b),
-        faster(tbl, row, work), ratio(a, c)
+        faster(tbl, row, work, "before"), ratio(a, c)
+}
+
+# The number of rounds that measured both this build (luasync) and other:
+# the samples of a cell come in the order of the rounds.
+function paired(tbl, row, work, other,    na, nb) {
+    na = count[tbl SUBSEP row SUBSEP work SUBSEP "luasync"] + 0
+    nb = count[tbl SUBSEP row SUBSEP work SUBSEP other] + 0
+    return na < nb ? na : nb
 }
 
 # "K/N": in K of the N rounds that measured both, this build's sample was
-# below the baseline's of the same round; "-" when none measured both.
-function faster(tbl, row, work,    ka, kb, n, i, k) {
+# below other's of the same round; "-" when none measured both.
+function faster(tbl, row, work, other,    ka, kb, n, i, k) {
     ka = tbl SUBSEP row SUBSEP work SUBSEP "luasync"
-    kb = tbl SUBSEP row SUBSEP work SUBSEP "before"
-    n = count[ka] + 0 < count[kb] + 0 ? count[ka] + 0 : count[kb] + 0
+    kb = tbl SUBSEP row SUBSEP work SUBSEP other
+    n = paired(tbl, row, work, other)
     if (n == 0)
         return "-"
     k = 0
@@ -194,4 +205,26 @@ function faster(tbl, row, work,    ka, kb, n, i, k) {
         if (value[ka, i] < value[kb, i])
             k++
     return k "/" n
+}
+
+# "LOW-HIGH": the lowest and the highest ratio of this build's sample to
+# other's of the same round; "-" when no round measured both.
+function spread(tbl, row, work, other,    ka, kb, n, i, q, lo, hi) {
+    ka = tbl SUBSEP row SUBSEP work SUBSEP "luasync"
+    kb = tbl SUBSEP row SUBSEP work SUBSEP other
+    n = paired(tbl, row, work, other)
+    lo = -1
+    for (i = 1; i <= n; i++) {
+        if (value[kb, i] <= 0)
+            continue
+        q = value[ka, i] / value[kb, i]
+        if (lo < 0) {
+            lo = q; hi = q
+        } else if (q < lo) {
+            lo = q
+        } else if (q > hi) {
+            hi = q
+        }
+    }
+    return lo < 0 ? "-" : sprintf("%.2f-%.2f", lo, hi)
 }
