@@ -54,9 +54,13 @@ problem() {
 }
 
 # Per-call loops: calls per measurement; ping-pong round trips on one CPU and
-# across CPUs (about 8 us and 100 us under TCG: 5,000 and 1,000 make
-# measurements of 40 and 100 ms, long enough not to move with the host's
-# scheduling); message round trips (up to about 140 us, the mailbox's);
+# across CPUs (about 8 us and 90 us under TCG: 5,000 and 3,000 make
+# measurements of 40 and 270 ms, long enough not to move with the host's
+# scheduling; across CPUs, also long enough to dilute what a measurement
+# pays once, whatever it is: on the instruction clock, medians over 1,000
+# sat up to 250 instructions a round trip above those over 3,000, which
+# agree with make profile-insns); message round trips (up to about 140 us,
+# the mailbox's);
 # live objects; operations per contention measurement (split among the
 # threads); samples per profiled workload, and the time it may take at most.
 settings() {
@@ -64,7 +68,7 @@ settings() {
 impl=$1
 calls=50000
 rounds_same=5000
-rounds_cross=1000
+rounds_cross=3000
 rounds_messages=1000
 objects=100000
 object_calls=50000
