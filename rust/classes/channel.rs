@@ -194,7 +194,7 @@ lua_function!(lua_to_string => to_string);
 static LIB: Table<2> = Table::new([(Some(c"new"), Some(lua_new)), (None, None)]);
 
 /// The methods of channel objects, the most called first: the port puts them in its metatable
-/// in this order, after `__index` (`__gc` and `__index` are added by the port). `close`
+/// in this order, after the `__index` and `__gc` it adds (see `luasync_port_open`). `close`
 /// is the channel's own; Lunatik's generic close (from another class) closes it too, and
 /// then the object is gone.
 static METHODS: Table<10> = Table::new([

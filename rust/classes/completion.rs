@@ -121,7 +121,7 @@ lua_function!(lua_to_string => to_string);
 static LIB: Table<2> = Table::new([(Some(c"new"), Some(lua_new)), (None, None)]);
 
 /// The methods of completion objects, the most called first: the port puts them in its metatable
-/// in this order, after `__index` (`__gc` and `__index` are added by the port).
+/// in this order, after the `__index` and `__gc` it adds (see `luasync_port_open`).
 static METHODS: Table<10> = Table::new([
     (Some(c"wait"), Some(lua_wait)),
     (Some(c"complete"), Some(lua_complete)),

@@ -348,7 +348,7 @@ static LIB: Table<3> = Table::new([
 ]);
 
 /// The methods of mutex objects, the most called first: the port puts them in its metatable
-/// in this order, after `__index` (`__gc` and `__index` are added by the port).
+/// in this order, after the `__index` and `__gc` it adds (see `luasync_port_open`).
 static METHODS: Table<11> = Table::new([
     (Some(c"lock"), Some(lua_lock)),
     (Some(c"unlock"), Some(lua_unlock)),

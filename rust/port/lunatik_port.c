@@ -905,13 +905,12 @@ size_t luasync_port_owner(lua_State *L)
  */
 #define LUASYNC_PORT_SLOTS_PER_KEY 4
 
-/* The number of keys of @cls's metatable: its methods, __index and __gc. */
-static int luasync_port_nkeys(enum luasync_class cls)
+/* The number of keys of a class metatable with @methods: those, __index and __gc. */
+static int luasync_port_nkeys(const struct luaL_Reg *methods)
 {
-	const struct luaL_Reg *method;
 	int n = 2;
 
-	for (method = luasync_port_ops[cls]->methods; method->name != NULL; method++)
+	for (; methods->name != NULL; methods++)
 		n++;
 	return n;
 }
@@ -938,10 +937,10 @@ static int luasync_port_open(lua_State *L, enum luasync_class cls)
 		return 1;
 	}
 	lua_createtable(L, 0, 1);
-	luaL_setfuncs(L, luasync_port_ops[cls]->lib, 0);
+	luaL_setfuncs(L, ops->lib, 0);
 
 	lua_pushlightuserdata(L, (void *)class);
-	lua_createtable(L, 0, LUASYNC_PORT_SLOTS_PER_KEY * luasync_port_nkeys(cls));
+	lua_createtable(L, 0, LUASYNC_PORT_SLOTS_PER_KEY * luasync_port_nkeys(ops->methods));
 	lua_pushvalue(L, -1);
 	lua_setfield(L, -2, "__index");
 	lua_pushcclosure(L, lunatik_deleteobject, 0);
